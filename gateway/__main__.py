@@ -1,0 +1,102 @@
+"""Command line: ``python -m gateway {serve,local-sagemaker,export-schema}``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from gateway.settings import Settings
+
+LOCAL_CREDENTIALS = ("local", "local")
+BIND_HOST_HELP = "Address to bind (default: %(default)s)."
+BIND_PORT_HELP = "Port to bind (default: %(default)s)."
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m gateway", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="Serve the GraphQL gateway.")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="Address to bind (default: %(default)s)."
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, help="Port to bind (default: %(default)s)."
+    )
+    serve.add_argument(
+        "--local",
+        action="store_true",
+        help="Also run a local SageMaker with demo Autopilot jobs and point the gateway at it.",
+    )
+
+    local = commands.add_parser("local-sagemaker", help="Run the local SageMaker alone.")
+    local.add_argument(
+        "--host", default="127.0.0.1", help="Address to bind (default: %(default)s)."
+    )
+    local.add_argument(
+        "--port", type=int, default=5000, help="Port to bind (default: %(default)s)."
+    )
+    local.add_argument("--no-seed", action="store_true", help="Start without the demo jobs.")
+
+    commands.add_parser("export-schema", help="Print the GraphQL schema (SDL).")
+
+    args = parser.parse_args(argv)
+    if args.command == "export-schema":
+        from gateway.schema import build_schema
+
+        sys.stdout.write(build_schema().as_str() + "\n")
+    elif args.command == "local-sagemaker":
+        _run_local_sagemaker(args.host, args.port, seed=not args.no_seed)
+    else:
+        _serve(Settings(), args.host, args.port, local=args.local)
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.sagemaker.client import StaticCredentials
+
+    _configure_logging(settings)
+    credentials = None
+    if local:
+        from gateway.local.server import LocalSageMaker
+
+        sagemaker = LocalSageMaker(region=settings.aws_region)
+        sagemaker.start()
+        settings = settings.model_copy(update={"sagemaker_endpoint_url": sagemaker.endpoint_url})
+        credentials = StaticCredentials(*LOCAL_CREDENTIALS)
+        print(f"Local SageMaker with demo jobs at {sagemaker.endpoint_url}", flush=True)
+    print(f"GraphiQL: http://{host}:{port}/graphql", flush=True)
+    uvicorn.run(
+        create_app(settings, credentials=credentials),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def _run_local_sagemaker(host: str, port: int, *, seed: bool) -> None:
+    from gateway.local.server import LocalSageMaker
+
+    sagemaker = LocalSageMaker(host, port, seed=seed)
+    sagemaker.start()
+    print(f"Local SageMaker at {sagemaker.endpoint_url}", flush=True)
+    try:
+        sagemaker.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sagemaker.stop()
+
+
+if __name__ == "__main__":
+    main()

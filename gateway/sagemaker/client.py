@@ -1,0 +1,147 @@
+"""The gateway's one connection to SageMaker: a long-lived aioboto3 client per process.
+
+Creating a client costs several times a call, and a session far more, so both are made
+once in the application's lifespan and shared by every request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aioboto3
+from aiobotocore.config import AioConfig
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
+
+from gateway.errors import (
+    BadUserInput,
+    GatewayError,
+    InternalError,
+    NotFound,
+    Throttled,
+    UpstreamUnavailable,
+)
+from gateway.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+_THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "ProvisionedThroughputExceededException",
+        "SlowDown",
+    }
+)
+_CREDENTIAL_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StaticCredentials:
+    """Fixed credentials, for the local SageMaker only; production uses the AWS chain."""
+
+    access_key_id: str
+    secret_access_key: str
+
+
+class SageMaker:
+    """SageMaker's Autopilot read API, with AWS errors turned into gateway errors."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    async def describe_auto_ml_job(self, name: str) -> dict[str, Any]:
+        """DescribeAutoMLJobV2, which also answers for jobs made with the V1 API."""
+        return await self._call(
+            "describe_auto_ml_job_v2",
+            {"AutoMLJobName": name},
+            not_found=f"No AutoML job named '{name}'.",
+        )
+
+    async def list_candidates(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._call(
+            "list_candidates_for_auto_ml_job",
+            params,
+            not_found=f"No AutoML job named '{params['AutoMLJobName']}'.",
+        )
+
+    async def _call(
+        self, operation: str, params: Mapping[str, Any], *, not_found: str
+    ) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = await getattr(self._client, operation)(**params)
+        except ClientError as error:
+            raise _translate(operation, error, not_found) from error
+        except (ConnectionError, NoCredentialsError, PartialCredentialsError) as error:
+            logger.warning("SageMaker %s failed: %s", operation, error)
+            raise UpstreamUnavailable("SageMaker is unavailable; try again later.") from error
+        except BotoCoreError as error:
+            logger.error("SageMaker %s failed: %r", operation, error)
+            raise InternalError("The gateway could not complete the SageMaker call.") from error
+        response.pop("ResponseMetadata", None)
+        return response
+
+
+def _translate(operation: str, error: ClientError, not_found: str) -> GatewayError:
+    code = error.response.get("Error", {}).get("Code", "")
+    message = error.response.get("Error", {}).get("Message", "")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if code == "ResourceNotFound":
+        return NotFound(not_found)
+    logger.warning("SageMaker %s failed: %s (HTTP %s): %s", operation, code, status, message)
+    if code == "ValidationException":
+        if "token" in message.lower():
+            return BadUserInput("The cursor is no longer valid. Restart paging without `after`.")
+        return BadUserInput("SageMaker rejected the arguments of this query.")
+    if code in _THROTTLING_CODES or status == 429:
+        return Throttled("SageMaker is throttling the gateway; try again shortly.")
+    if code in _CREDENTIAL_CODES:
+        return UpstreamUnavailable("The gateway is not authorized to read from SageMaker.")
+    if status >= 500:
+        return UpstreamUnavailable("SageMaker is unavailable; try again later.")
+    return InternalError("The gateway could not complete the SageMaker call.")
+
+
+@asynccontextmanager
+async def open_sagemaker(
+    settings: Settings, credentials: StaticCredentials | None = None
+) -> AsyncIterator[SageMaker]:
+    """Open the process's SageMaker client; it is closed when the context exits."""
+    session = aioboto3.Session(
+        region_name=settings.aws_region,
+        aws_access_key_id=credentials.access_key_id if credentials else None,
+        aws_secret_access_key=credentials.secret_access_key if credentials else None,
+    )
+    config = AioConfig(
+        retries={"mode": "standard", "max_attempts": settings.sagemaker_max_attempts},
+        connect_timeout=settings.sagemaker_connect_timeout_seconds,
+        read_timeout=settings.sagemaker_read_timeout_seconds,
+        max_pool_connections=settings.sagemaker_max_pool_connections,
+    )
+    async with session.client(
+        "sagemaker", endpoint_url=settings.sagemaker_endpoint_url, config=config
+    ) as client:
+        yield SageMaker(client)

@@ -1,0 +1,58 @@
+"""Every GraphQL error leaves the gateway with an ``extensions.code``.
+
+Errors found before execution (syntax, validation, variable coercion) are the client's:
+``BAD_USER_INPUT`` with GraphQL's own message. During execution, a :class:`GatewayError`
+keeps its message and code; anything else is masked as ``INTERNAL`` and logged in full.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+from strawberry.types import ExecutionContext
+
+from gateway.errors import GatewayError
+
+logger = logging.getLogger("gateway.errors")
+
+INTERNAL_MESSAGE = "Internal server error."
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    return error.path is not None and not isinstance(error.original_error, GatewayError)
+
+
+def log_errors(errors: list[GraphQLError], execution_context: ExecutionContext | None) -> None:
+    """Log unexpected errors with their traceback; client errors are routine."""
+    for error in errors:
+        if _is_unexpected(error):
+            logger.error(
+                "Unexpected error resolving %s",
+                ".".join(map(str, error.path or ())),
+                exc_info=error.original_error or error,
+            )
+        else:
+            logger.debug("Client error: %s", error.message)
+
+
+class ErrorCodes(MaskErrors):
+    """Adds ``extensions.code`` to every error and masks the unexpected ones."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_is_unexpected, error_message=INTERNAL_MESSAGE)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL"}
+        return masked
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            if "code" not in (error.extensions or {}):
+                original = error.original_error
+                code = original.code if isinstance(original, GatewayError) else "BAD_USER_INPUT"
+                error.extensions = {**(error.extensions or {}), "code": code}
+        return processed
