@@ -109,7 +109,5 @@ def test_a_runaway_upstream_is_cut_off_with_a_coded_error() -> None:
         return Page([], "again")
 
     with pytest.raises(TooManyUpstreamCalls) as raised:
-        asyncio.run(
-            read_forward(always_empty, first=5, after=None, max_page_size=300, max_calls=4)
-        )
+        asyncio.run(read_forward(always_empty, first=5, after=None, max_page_size=300, max_calls=4))
     assert raised.value.code == "UPSTREAM_UNAVAILABLE"

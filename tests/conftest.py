@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from gateway.local.server import LocalSageMaker
+
+from gateway.settings import Settings
+from tests.gateway_server import TEST_CREDENTIALS, GraphQLClient, running_gateway
+
+
+@pytest.fixture(scope="session")
+def local_sagemaker() -> Iterator[LocalSageMaker]:
+    """One local SageMaker with the demo jobs, shared by the whole run."""
+    with LocalSageMaker(seed=True) as sagemaker:
+        yield sagemaker
+
+
+@pytest.fixture(scope="session")
+def sagemaker_client(local_sagemaker: LocalSageMaker) -> Any:
+    """A plain boto3 client on the local SageMaker: the reference the gateway must match."""
+    return boto3.client(
+        "sagemaker",
+        endpoint_url=local_sagemaker.endpoint_url,
+        region_name=local_sagemaker.region,
+        aws_access_key_id=TEST_CREDENTIALS.access_key_id,
+        aws_secret_access_key=TEST_CREDENTIALS.secret_access_key,
+    )
+
+
+@pytest.fixture(scope="session")
+def gateway_settings(local_sagemaker: LocalSageMaker) -> Settings:
+    return Settings(
+        sagemaker_endpoint_url=local_sagemaker.endpoint_url,
+        aws_region=local_sagemaker.region,
+    )
+
+
+@pytest.fixture(scope="session")
+def gateway(gateway_settings: Settings) -> Iterator[GraphQLClient]:
+    with running_gateway(gateway_settings) as url:
+        yield GraphQLClient(url)
