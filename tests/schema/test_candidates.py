@@ -74,11 +74,8 @@ def test_every_field_of_every_demo_candidate_equals_boto3(
         assert page["pageInfo"]["hasNextPage"] is False
 
 
-SORTS = [(None, None)] + list(
-    itertools.product(
-        ["CreationTime", "Status", "FinalObjectiveMetricValue"], ["Ascending", "Descending"]
-    )
-)
+SORT_KEYS = ["CreationTime", "Status", "FinalObjectiveMetricValue"]
+SORTS = [(None, None), *itertools.product(SORT_KEYS, ["Ascending", "Descending"])]
 
 
 @pytest.mark.parametrize("first", [7, 100, 300, 1000])
