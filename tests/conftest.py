@@ -5,6 +5,7 @@ from typing import Any
 
 import boto3
 import pytest
+from gateway.local.seed import DEMO_JOB_NAMES
 from gateway.local.server import LocalSageMaker
 
 from gateway.settings import Settings
@@ -42,3 +43,14 @@ def gateway_settings(local_sagemaker: LocalSageMaker) -> Settings:
 def gateway(gateway_settings: Settings) -> Iterator[GraphQLClient]:
     with running_gateway(gateway_settings) as url:
         yield GraphQLClient(url)
+
+
+@pytest.fixture(scope="session")
+def demo_jobs() -> list[str]:
+    return list(DEMO_JOB_NAMES)
+
+
+@pytest.fixture(scope="session")
+def big_job() -> str:
+    """The demo job with 250 candidates."""
+    return "customer-churn-xgb"
