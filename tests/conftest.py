@@ -5,9 +5,9 @@ from typing import Any
 
 import boto3
 import pytest
+
 from gateway.local.seed import DEMO_JOB_NAMES
 from gateway.local.server import LocalSageMaker
-
 from gateway.settings import Settings
 from tests.gateway_server import TEST_CREDENTIALS, GraphQLClient, running_gateway
 
