@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,14 +17,18 @@ from strawberry.asgi import GraphQL
 
 from gateway.sagemaker.autopilot import Autopilot
 from gateway.sagemaker.client import StaticCredentials, open_sagemaker
+from gateway.sagemaker.cursors import CursorCodec
 from gateway.schema import Context, build_schema
 from gateway.settings import Settings
 
+logger = logging.getLogger(__name__)
+
 
 class GatewayGraphQL(GraphQL[Context, None]):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, cursors: CursorCodec) -> None:
         super().__init__(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
         self._settings = settings
+        self._cursors = cursors
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -30,7 +36,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         assert isinstance(request, Request)
         return Context(
             request=request,
-            autopilot=Autopilot(request.app.state.sagemaker, self._settings),
+            autopilot=Autopilot(request.app.state.sagemaker, self._settings, self._cursors),
         )
 
 
@@ -40,6 +46,16 @@ async def healthz(request: Request) -> Response:
 
 async def index(request: Request) -> Response:
     return RedirectResponse("/graphql")
+
+
+def cursor_codec(settings: Settings) -> CursorCodec:
+    if settings.cursor_secret is None:
+        logger.warning(
+            "GATEWAY_CURSOR_SECRET is not set: cursors are signed with a random key, so they "
+            "stop working when this process restarts and are refused by other replicas."
+        )
+        return CursorCodec(secrets.token_bytes(32))
+    return CursorCodec(settings.cursor_secret.get_secret_value().encode())
 
 
 def create_app(settings: Settings, *, credentials: StaticCredentials | None = None) -> Starlette:
@@ -54,7 +70,11 @@ def create_app(settings: Settings, *, credentials: StaticCredentials | None = No
     return Starlette(
         routes=[
             Route("/", index),
-            Route("/graphql", GatewayGraphQL(settings), methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                GatewayGraphQL(settings, cursor_codec(settings)),
+                methods=["GET", "POST"],
+            ),
             Route("/healthz", healthz),
         ],
         lifespan=lifespan,

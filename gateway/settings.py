@@ -7,7 +7,7 @@ AWS credentials are deliberately absent: they come from the standard AWS chain
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,11 @@ class Settings(BaseSettings):
         20,
         ge=1,
         description="Most SageMaker calls one connection field may spend before it fails.",
+    )
+    cursor_secret: SecretStr | None = Field(
+        None,
+        description="Key that signs connection cursors. Unset: a random key per process, so "
+        "cursors do not survive a restart or work across replicas.",
     )
     graphiql: bool = Field(True, description="Serve the GraphiQL IDE on GET /graphql.")
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
