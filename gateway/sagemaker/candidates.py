@@ -1,4 +1,4 @@
-"""Reading an AutoML job's candidates: input checks and the ListCandidatesForAutoMLJob call.
+"""Which candidates to list: a job, optional filters and the upstream sort.
 
 The limits mirror botocore's service model for SageMaker (checked by a test), so a bad
 argument gets a clear ``BAD_USER_INPUT`` before any upstream call is spent on it.
@@ -27,10 +27,18 @@ def check_job_name(name: str) -> None:
         )
 
 
+def check_candidate_name(name: str, argument: str = "candidateNameEquals") -> None:
+    if not 0 < len(name) <= CANDIDATE_NAME_MAX_LENGTH:
+        raise BadUserInput(f"`{argument}` must be 1 to {CANDIDATE_NAME_MAX_LENGTH} characters.")
+
+
+def candidate_key(candidate: dict[str, Any]) -> str:
+    name: str = candidate["CandidateName"]
+    return name
+
+
 @dataclass(frozen=True, slots=True)
 class CandidateQuery:
-    """Which candidates to list: a job, optional filters, and the upstream sort."""
-
     job_name: str
     status_equals: str | None = None
     candidate_name_equals: str | None = None
@@ -39,11 +47,8 @@ class CandidateQuery:
 
     def __post_init__(self) -> None:
         check_job_name(self.job_name)
-        name = self.candidate_name_equals
-        if name is not None and not 0 < len(name) <= CANDIDATE_NAME_MAX_LENGTH:
-            raise BadUserInput(
-                f"`candidateNameEquals` must be 1 to {CANDIDATE_NAME_MAX_LENGTH} characters."
-            )
+        if self.candidate_name_equals is not None:
+            check_candidate_name(self.candidate_name_equals)
 
     @property
     def fingerprint(self) -> str:
@@ -59,7 +64,6 @@ class CandidateQuery:
         )
 
     def request(self, token: str | None, max_results: int) -> dict[str, Any]:
-        params: dict[str, Any] = {"AutoMLJobName": self.job_name, "MaxResults": max_results}
         optional = {
             "StatusEquals": self.status_equals,
             "CandidateNameEquals": self.candidate_name_equals,
@@ -67,5 +71,8 @@ class CandidateQuery:
             "SortOrder": self.sort_order,
             "NextToken": token,
         }
-        params.update({key: value for key, value in optional.items() if value is not None})
-        return params
+        return {
+            "AutoMLJobName": self.job_name,
+            "MaxResults": max_results,
+            **{key: value for key, value in optional.items() if value is not None},
+        }

@@ -81,6 +81,9 @@ class SageMaker:
             not_found=f"No AutoML job named '{name}'.",
         )
 
+    async def list_auto_ml_jobs(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._call("list_auto_ml_jobs", params, not_found="No such AutoML jobs.")
+
     async def list_candidates(self, params: Mapping[str, Any]) -> dict[str, Any]:
         return await self._call(
             "list_candidates_for_auto_ml_job",

@@ -1,4 +1,4 @@
-"""Connection pages over any SageMaker list operation, addressed by opaque cursors."""
+"""Relay connections over any SageMaker list operation, addressed by signed cursors."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from gateway.errors import BadUserInput
-from gateway.sagemaker.cursors import decode_cursor, encode_cursor
-from gateway.sagemaker.paging import FetchPage, read_forward
+from gateway.sagemaker.cursors import CursorCodec
+from gateway.sagemaker.paging import CallBudget, Listing, count_items, read_window
 
 T = TypeVar("T")
 
@@ -16,7 +16,6 @@ T = TypeVar("T")
 class PageLimits:
     default_size: int
     max_size: int
-    max_upstream_page_size: int
     max_upstream_calls: int
 
 
@@ -25,38 +24,47 @@ class ConnectionPage(Generic[T]):
     edges: list[tuple[T, str]]
     has_next_page: bool
     has_previous_page: bool
-    upstream_calls: int
 
 
-def check_first(first: int | None, limits: PageLimits) -> int:
-    if first is None:
-        return limits.default_size
-    if not 0 <= first <= limits.max_size:
-        raise BadUserInput(f"`first` must be between 0 and {limits.max_size}, got {first}.")
-    return first
+def check_page_size(name: str, value: int | None, limits: PageLimits) -> None:
+    if value is not None and not 0 <= value <= limits.max_size:
+        raise BadUserInput(f"`{name}` must be between 0 and {limits.max_size}, got {value}.")
 
 
-async def read_connection(
-    fetch: FetchPage[T],
-    *,
-    query_fingerprint: str,
-    first: int | None,
-    after: str | None,
-    limits: PageLimits,
-) -> ConnectionPage[T]:
-    """Read one forward page of a connection: ``first`` items after the ``after`` cursor."""
-    wanted = check_first(first, limits)
-    position = decode_cursor(after, query_fingerprint) if after is not None else None
-    window = await read_forward(
-        fetch,
-        first=wanted,
-        after=position,
-        max_page_size=limits.max_upstream_page_size,
-        max_calls=limits.max_upstream_calls,
-    )
-    return ConnectionPage(
-        edges=[(item, encode_cursor(query_fingerprint, pos)) for item, pos in window.items],
-        has_next_page=window.has_next_page,
-        has_previous_page=window.has_previous_page,
-        upstream_calls=window.upstream_calls,
-    )
+@dataclass(frozen=True, slots=True)
+class PagedList(Generic[T]):
+    """One list query (fixed job, filters and sort), ready to be paged and counted."""
+
+    listing: Listing[T]
+    fingerprint: str
+    codec: CursorCodec
+    limits: PageLimits
+
+    async def page(
+        self,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> ConnectionPage[T]:
+        check_page_size("first", first, self.limits)
+        check_page_size("last", last, self.limits)
+        if first is None and last is None:
+            first = self.limits.default_size
+        window = await read_window(
+            self.listing,
+            first=first,
+            last=last,
+            after=self.codec.decode(after, self.fingerprint) if after is not None else None,
+            before=self.codec.decode(before, self.fingerprint) if before is not None else None,
+            budget=CallBudget(self.limits.max_upstream_calls),
+        )
+        return ConnectionPage(
+            edges=[(item, self.codec.encode(self.fingerprint, pos)) for item, pos in window.items],
+            has_next_page=window.has_next_page,
+            has_previous_page=window.has_previous_page,
+        )
+
+    async def total_count(self) -> int:
+        return await count_items(self.listing, CallBudget(self.limits.max_upstream_calls))

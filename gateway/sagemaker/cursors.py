@@ -1,8 +1,9 @@
-"""Opaque connection cursors: a :class:`Position` bound to the query it was read for.
+"""Signed, opaque connection cursors: a :class:`Position` bound to the query it belongs to.
 
-A cursor is only meaningful for the exact job, filters and sort it came from; the query's
-fingerprint travels inside it so that a cursor reused with other arguments is refused
-instead of silently resuming somewhere unrelated.
+A cursor is ``v2.<payload>.<signature>``: the payload holds the query's fingerprint and the
+position; the signature is an HMAC-SHA256 under the gateway's cursor key. A forged, tampered
+or truncated cursor fails the signature check, and a genuine cursor used with another job,
+filter or sort fails the fingerprint check, so paging never resumes somewhere unrelated.
 """
 
 from __future__ import annotations
@@ -10,57 +11,85 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 
 from gateway.errors import BadUserInput
 from gateway.sagemaker.paging import Position
 
-VERSION = "1"
-_PREFIX = f"v{VERSION}:"
+VERSION = "v2"
 MAX_UPSTREAM_TOKEN_LENGTH = 8192  # NextToken's max length in SageMaker's service model
-MAX_UPSTREAM_PAGE_SIZE = 300  # MaxResults' max for ListCandidatesForAutoMLJob
+MAX_UPSTREAM_PAGE_SIZE = 300  # the largest MaxResults of the list operations used
+MAX_KEY_LENGTH = 64  # CandidateName's max length; job names are shorter
+_SIGNATURE_BYTES = 16
 
 
 class InvalidCursor(BadUserInput):
     def __init__(self, reason: str) -> None:
-        super().__init__(f"{reason} Restart paging without `after`.")
+        super().__init__(f"{reason} Restart paging without `after` or `before`.")
 
 
-def fingerprint(kind: str, arguments: Sequence[str | None]) -> str:
+def fingerprint(kind: str, arguments: Sequence[object]) -> str:
     """A short digest of everything that decides which items a connection lists."""
-    canonical = json.dumps([kind, *arguments], separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode()).digest()[:12]
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    canonical = json.dumps([kind, *arguments], separators=(",", ":"), default=str)
+    return _b64encode(hashlib.sha256(canonical.encode()).digest()[:12])
 
 
-def encode_cursor(query_fingerprint: str, position: Position) -> str:
-    payload = [query_fingerprint, position.token, position.page_size, position.index]
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return _PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+class CursorCodec:
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def encode(self, query_fingerprint: str, position: Position) -> str:
+        payload = [
+            query_fingerprint,
+            position.token,
+            position.page_size,
+            position.index,
+            position.key,
+            int(position.reverse),
+        ]
+        body = f"{VERSION}.{_b64encode(json.dumps(payload, separators=(',', ':')).encode())}"
+        return f"{body}.{_b64encode(self._sign(body))}"
+
+    def decode(self, cursor: str, query_fingerprint: str) -> Position:
+        body, _, signature = cursor.rpartition(".")
+        if not body.startswith(f"{VERSION}.") or not self._verify(body, signature):
+            raise InvalidCursor("The cursor is not one this gateway made, or it was altered.")
+        try:
+            payload = json.loads(_b64decode(body[len(VERSION) + 1 :]))
+        except (binascii.Error, ValueError):
+            raise InvalidCursor("The cursor is malformed.") from None
+        if not _well_formed(payload):
+            raise InvalidCursor("The cursor is malformed.")
+        cursor_fingerprint, token, page_size, index, key, reverse = payload
+        if cursor_fingerprint != query_fingerprint:
+            raise InvalidCursor("The cursor was made for a different job, filter or sort.")
+        return Position(token, page_size, index, key, bool(reverse))
+
+    def _sign(self, body: str) -> bytes:
+        return hmac.new(self._key, body.encode(), hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+
+    def _verify(self, body: str, signature: str) -> bool:
+        try:
+            given = _b64decode(signature)
+        except (binascii.Error, ValueError):
+            return False
+        return hmac.compare_digest(given, self._sign(body))
 
 
-def decode_cursor(cursor: str, query_fingerprint: str) -> Position:
-    if not cursor.startswith(_PREFIX):
-        raise InvalidCursor("The cursor is malformed.")
-    body = cursor[len(_PREFIX) :]
-    try:
-        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        payload = json.loads(raw)
-    except (binascii.Error, ValueError):
-        raise InvalidCursor("The cursor is malformed.") from None
-    if not _well_formed(payload):
-        raise InvalidCursor("The cursor is malformed.")
-    cursor_fingerprint, token, page_size, index = payload
-    if cursor_fingerprint != query_fingerprint:
-        raise InvalidCursor("The cursor was made for a different job, filter or sort.")
-    return Position(token=token, page_size=page_size, index=index)
+def _b64encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _well_formed(payload: object) -> bool:
-    if not isinstance(payload, list) or len(payload) != 4:
+    if not isinstance(payload, list) or len(payload) != 6:
         return False
-    cursor_fingerprint, token, page_size, index = payload
+    cursor_fingerprint, token, page_size, index, key, reverse = payload
     return (
         isinstance(cursor_fingerprint, str)
         and (token is None or (isinstance(token, str) and len(token) <= MAX_UPSTREAM_TOKEN_LENGTH))
@@ -68,4 +97,7 @@ def _well_formed(payload: object) -> bool:
         and 1 <= page_size <= MAX_UPSTREAM_PAGE_SIZE
         and type(index) is int
         and 0 <= index < page_size
+        and isinstance(key, str)
+        and 0 < len(key) <= MAX_KEY_LENGTH
+        and reverse in (0, 1)
     )

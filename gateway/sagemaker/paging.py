@@ -1,18 +1,24 @@
-"""Turns SageMaker's forward-only ``NextToken`` pages into exact Relay-style windows.
+"""Turns SageMaker's forward-only ``NextToken`` pages into exact Relay windows, both ways.
 
 Every item read carries the :class:`Position` it was read at: the token of its upstream
-page, the page size asked for, and its index in that page. Asking SageMaker for the same
-token and page size again yields the same page, so a position is enough to resume right
-after any item, whatever page size the next request wants.
+page, the page size asked for, its index in that page and its key (the item's name).
+Asking SageMaker for the same token and page size yields the same page again, so a position
+is enough to resume right after any item; the key proves the page did not change meanwhile.
+
+Reading forward from a position costs one call per upstream page. Reading backward has no
+upstream support, so it is either a forward read of the same listing in reversed order,
+where SageMaker can sort it exactly reversed, or a bounded forward walk that keeps the last
+items seen. A :class:`CallBudget` bounds every read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from gateway.errors import UpstreamUnavailable
+from gateway.errors import BadUserInput, UpstreamUnavailable
 
 T = TypeVar("T")
 
@@ -27,69 +33,238 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Position:
-    """Where an item was read upstream."""
+    """Where an item was read upstream, and which item it was."""
 
     token: str | None
     page_size: int
     index: int
-
-
-@dataclass(frozen=True, slots=True)
-class Window(Generic[T]):
-    """The items of one connection page with their positions and exact page info."""
-
-    items: list[tuple[T, Position]]
-    has_next_page: bool
-    has_previous_page: bool
-    upstream_calls: int
+    key: str
+    reverse: bool = False  # read from the reversed listing
 
 
 FetchPage = Callable[[str | None, int], Awaitable[Page[T]]]
 
 
+@dataclass(frozen=True, slots=True)
+class Listing(Generic[T]):
+    """A SageMaker list operation with fixed arguments, as the planner sees it."""
+
+    fetch: FetchPage[T]
+    key: Callable[[T], str]
+    max_page_size: int
+    fetch_reversed: FetchPage[T] | None = None
+    """The same items in exactly reversed order, when SageMaker can sort them so."""
+
+
+@dataclass(frozen=True, slots=True)
+class Window(Generic[T]):
+    """The items of one connection page, in listing order, with exact page info."""
+
+    items: list[tuple[T, Position]]
+    has_next_page: bool
+    has_previous_page: bool
+
+
 class TooManyUpstreamCalls(UpstreamUnavailable):
     def __init__(self, limit: int) -> None:
         super().__init__(
-            f"This page needs more than {limit} SageMaker calls; ask for a smaller page."
+            f"This field needs more than {limit} SageMaker calls; page with `first` and "
+            "`after`, ask for a smaller page, or narrow the filters."
         )
 
 
-def page_size_for(wanted: int, max_page_size: int) -> int:
-    """Ask for one item more than wanted, so that ``hasNextPage`` needs no extra call."""
-    return max(1, min(max_page_size, wanted + 1))
+class StaleCursor(BadUserInput):
+    def __init__(self) -> None:
+        super().__init__(
+            "The list changed since this cursor was made (its item moved or is gone). "
+            "Restart paging without `after` or `before`."
+        )
 
 
-async def read_forward(
-    fetch: FetchPage[T],
+class CallBudget:
+    """The upstream calls one field may still spend."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.spent = 0
+
+    def spend(self) -> None:
+        if self.spent == self.limit:
+            raise TooManyUpstreamCalls(self.limit)
+        self.spent += 1
+
+
+async def _scan(
+    listing: Listing[T],
     *,
-    first: int,
-    after: Position | None,
-    max_page_size: int,
-    max_calls: int,
-) -> Window[T]:
-    """Read ``first`` items after ``after`` (or from the start), and whether more follow.
-
-    ``hasNextPage`` is exact: when the wanted items end exactly where an upstream page
-    ends and SageMaker still hands out a token, the next page is probed for one item,
-    because SageMaker may return a token that leads to an empty page.
-    """
-    if after is None:
-        token, page_size, skip = None, page_size_for(first, max_page_size), 0
+    reverse: bool,
+    start: Position | None,
+    page_size: Callable[[], int],
+    budget: CallBudget,
+) -> AsyncIterator[tuple[T, Position]]:
+    """Items after ``start`` (or from the beginning), one upstream page at a time."""
+    fetch = listing.fetch_reversed if reverse else listing.fetch
+    assert fetch is not None
+    if start is None:
+        token, size, skip = None, page_size(), 0
     else:
-        token, page_size, skip = after.token, after.page_size, after.index + 1
-
-    items: list[tuple[T, Position]] = []
-    calls = 0
+        token, size, skip = start.token, start.page_size, start.index + 1
     while True:
-        if calls == max_calls:
-            raise TooManyUpstreamCalls(max_calls)
-        page = await fetch(token, page_size)
-        calls += 1
+        budget.spend()
+        page = await fetch(token, size)
+        if start is not None and skip > 0:
+            if len(page.items) < skip or listing.key(page.items[skip - 1]) != start.key:
+                raise StaleCursor
+            start = None
         for index in range(skip, len(page.items)):
-            if len(items) == first:
-                return Window(items, True, after is not None, calls)
-            items.append((page.items[index], Position(token, page_size, index)))
+            item = page.items[index]
+            yield item, Position(token, size, index, listing.key(item), reverse)
         if page.next_token is None:
-            return Window(items, False, after is not None, calls)
-        token, skip = page.next_token, 0
-        page_size = page_size_for(first - len(items), max_page_size)
+            return
+        token, skip, size = page.next_token, 0, page_size()
+
+
+async def _head(
+    listing: Listing[T],
+    *,
+    reverse: bool,
+    start: Position | None,
+    count: int,
+    stop_key: str | None,
+    budget: CallBudget,
+) -> tuple[list[tuple[T, Position]], bool]:
+    """The first ``count`` items after ``start`` and before ``stop_key``; whether more exist."""
+    items: list[tuple[T, Position]] = []
+
+    def page_size() -> int:  # one item more than still wanted, so `more` needs no extra call
+        return max(1, min(listing.max_page_size, count - len(items) + 1))
+
+    scan = _scan(listing, reverse=reverse, start=start, page_size=page_size, budget=budget)
+    async for item, position in scan:
+        if position.key == stop_key:
+            return items, False
+        if len(items) == count:
+            return items, True
+        items.append((item, position))
+    return items, False
+
+
+async def _tail(
+    listing: Listing[T],
+    *,
+    start: Position | None,
+    count: int,
+    until_key: str | None,
+    reset_key: str | None,
+    reverse: bool = False,
+    budget: CallBudget,
+) -> tuple[list[tuple[T, Position]], bool]:
+    """The last ``count`` items before ``until_key`` (or the end); whether more precede them.
+
+    Items up to ``reset_key`` do not count: they lie before the window's other bound.
+    """
+    kept: deque[tuple[T, Position]] = deque(maxlen=count + 1)
+    found = until_key is None
+    scan = _scan(
+        listing,
+        reverse=reverse,
+        start=start,
+        page_size=lambda: listing.max_page_size,
+        budget=budget,
+    )
+    async for item, position in scan:
+        if position.key == until_key:
+            found = True
+            break
+        if position.key == reset_key:
+            kept.clear()
+        else:
+            kept.append((item, position))
+    if not found:
+        raise StaleCursor
+    more = len(kept) > count
+    if more:
+        kept.popleft()
+    return list(kept), more
+
+
+async def read_window(
+    listing: Listing[T],
+    *,
+    first: int | None,
+    last: int | None,
+    after: Position | None,
+    before: Position | None,
+    budget: CallBudget,
+) -> Window[T]:
+    """The Relay window: the items between the cursors, then ``first``, then ``last``.
+
+    ``hasNextPage`` is exact when paging forward and ``hasPreviousPage`` when paging
+    backward; the other is true exactly when a cursor bounds the window on that side (the
+    cursor's own item lies beyond it).
+    """
+    after_key = after.key if after else None
+    before_key = before.key if before else None
+    if first is not None or last is None:
+        wanted = first or 0
+        if after is not None and after.reverse:
+            items, more = await _tail(
+                listing,
+                reverse=True,
+                start=None,
+                count=wanted,
+                until_key=after_key,
+                reset_key=before_key,
+                budget=budget,
+            )
+            items.reverse()
+        else:
+            items, more = await _head(
+                listing,
+                reverse=False,
+                start=after,
+                count=wanted,
+                stop_key=before_key,
+                budget=budget,
+            )
+        has_next, has_previous = more or before is not None, after is not None
+        if last is not None and len(items) > last:
+            items, has_previous = items[len(items) - last :], True
+        return Window(items, has_next, has_previous)
+
+    read_reversed = listing.fetch_reversed is not None and (before is None or before.reverse)
+    if read_reversed:
+        items, more = await _head(
+            listing,
+            reverse=True,
+            start=before,
+            count=last,
+            stop_key=after_key,
+            budget=budget,
+        )
+        items.reverse()
+    else:
+        items, more = await _tail(
+            listing,
+            start=after if after is not None and not after.reverse else None,
+            count=last,
+            until_key=before_key,
+            reset_key=after_key,
+            budget=budget,
+        )
+    return Window(items, before is not None, more or after is not None)
+
+
+async def count_items(listing: Listing[T], budget: CallBudget) -> int:
+    """How many items the listing has: a walk with the largest pages."""
+    total = 0
+    scan = _scan(
+        listing,
+        reverse=False,
+        start=None,
+        page_size=lambda: listing.max_page_size,
+        budget=budget,
+    )
+    async for _ in scan:
+        total += 1
+    return total

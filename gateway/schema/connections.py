@@ -2,67 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import relay
 
-from gateway.errors import BadUserInput
-from gateway.sagemaker.candidates import CandidateQuery
-from gateway.sagemaker.connections import ConnectionPage
-from gateway.schema.context import Info
-from gateway.schema.enums import CandidateSortBy, CandidateStatus, SortOrder
-from gateway.schema.types import Candidate
+from gateway.sagemaker.connections import ConnectionPage, PagedList
 
-
-@strawberry.type(description="A page of an AutoML job's candidates, in SageMaker's order.")
-class CandidateConnection(relay.Connection[Candidate]):  # type: ignore[type-var]
-    @classmethod
-    def from_page(cls, page: ConnectionPage[dict[str, Any]]) -> CandidateConnection:
-        edges = [
-            relay.Edge[Candidate](cursor=cursor, node=Candidate.from_aws(item))  # type: ignore[type-var]
-            for item, cursor in page.edges
-        ]
-        return cls(
-            edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-        )
-
-
-async def resolve_candidates(
-    info: Info,
-    job_name: str,
-    first: int | None,
-    after: str | None,
-    status_equals: CandidateStatus | None,
-    candidate_name_equals: str | None,
-    sort_by: CandidateSortBy | None,
-    sort_order: SortOrder | None,
-) -> CandidateConnection:
-    if status_equals is CandidateStatus.UNKNOWN:
-        raise BadUserInput("`statusEquals: UNKNOWN` cannot be used as a filter.")
-    query = CandidateQuery(
-        job_name=job_name,
-        status_equals=status_equals.value if status_equals else None,
-        candidate_name_equals=candidate_name_equals,
-        sort_by=sort_by.value if sort_by else None,
-        sort_order=sort_order.value if sort_order else None,
-    )
-    page = await info.context.autopilot.candidates(query, first=first, after=after)
-    return CandidateConnection.from_page(page)
-
+N = TypeVar("N", bound=relay.Node)
+AWS = dict[str, Any]
 
 FIRST = strawberry.argument(
-    description="How many candidates to return: 0 up to the gateway's maximum (1000 unless "
-    "configured otherwise); the default is 25 unless configured otherwise."
+    description="Return the first n items (after `after`): 0 to the gateway's maximum "
+    "page size. Without `first` and `last`, the gateway's default page size applies."
 )
-AFTER = strawberry.argument(description="Return candidates after this cursor.")
-STATUS_EQUALS = strawberry.argument(description="Only candidates in this status.")
-CANDIDATE_NAME_EQUALS = strawberry.argument(description="Only the candidate with this name.")
-SORT_BY = strawberry.argument(description="What SageMaker sorts by; SageMaker's default if unset.")
-SORT_ORDER = strawberry.argument(description="Sort direction; SageMaker's default if unset.")
+AFTER = strawberry.argument(description="Return items after this cursor.")
+LAST = strawberry.argument(
+    description="Return the last n items (before `before`): 0 to the gateway's maximum."
+)
+BEFORE = strawberry.argument(description="Return items before this cursor.")
+
+First = Annotated[int | None, FIRST]
+After = Annotated[str | None, AFTER]
+Last = Annotated[int | None, LAST]
+Before = Annotated[str | None, BEFORE]
+
+TOTAL_COUNT = (
+    "How many items match the filters, exactly. Counting reads the whole list, one "
+    "SageMaker call per page of it, so select it only when needed."
+)
+
+
+def page_info(edges: list[relay.Edge[Any]], page: ConnectionPage[AWS]) -> relay.PageInfo:
+    return relay.PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+
+
+def edges_of(page: ConnectionPage[AWS], node: Callable[[AWS], N]) -> list[relay.Edge[N]]:
+    return [relay.Edge(cursor=cursor, node=node(item)) for item, cursor in page.edges]
+
+
+@strawberry.type
+class Countable:
+    """A connection whose ``totalCount`` is counted only when a query selects it."""
+
+    paged: strawberry.Private[PagedList[AWS]]
+
+    @strawberry.field(description=TOTAL_COUNT)
+    async def total_count(self) -> int:
+        return await self.paged.total_count()

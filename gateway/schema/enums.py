@@ -211,3 +211,10 @@ class CandidateSortBy(Enum):
 class SortOrder(Enum):
     ASCENDING = "Ascending"
     DESCENDING = "Descending"
+
+
+@strawberry.enum(description="What SageMaker sorts AutoML jobs by (AutoMLSortBy).")
+class AutoMLSortBy(Enum):
+    NAME = "Name"
+    CREATION_TIME = "CreationTime"
+    STATUS = "Status"

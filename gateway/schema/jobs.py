@@ -1,4 +1,9 @@
-"""The AutoMLJob type, built from DescribeAutoMLJobV2 (which also describes V1 jobs)."""
+"""The AutoMLJob type and its connection.
+
+A job from ListAutoMLJobs carries only its summary; fields that need DescribeAutoMLJobV2 (which
+also describes V1 jobs) describe it on first use, through the request's DataLoader, so they
+cost a call only when selected and one call however many of them are.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
+from strawberry import relay
 
+from gateway.errors import BadUserInput
+from gateway.sagemaker.candidates import CandidateQuery
 from gateway.schema.connections import (
-    AFTER,
-    CANDIDATE_NAME_EQUALS,
-    FIRST,
-    SORT_BY,
-    SORT_ORDER,
-    STATUS_EQUALS,
-    CandidateConnection,
-    resolve_candidates,
+    AWS,
+    After,
+    Before,
+    Countable,
+    First,
+    Last,
+    edges_of,
+    page_info,
 )
 from gateway.schema.context import Info
 from gateway.schema.enums import (
@@ -30,7 +38,7 @@ from gateway.schema.enums import (
     from_aws,
     optional_from_aws,
 )
-from gateway.schema.types import AWS, Candidate, optional_utc, utc
+from gateway.schema.types import Candidate, optional_utc, utc
 
 
 @strawberry.type(description="The metric an AutoML job optimizes (AutoMLJobObjective).")
@@ -55,63 +63,60 @@ class CompletionCriteria:
         )
 
 
+@strawberry.type(
+    name="AutoMLProblemTypeConfigSummary",
+    description="The main settings of a job's problem type; members that do not apply to "
+    "the problem type are null.",
+)
+class ProblemTypeConfigSummary:
+    target_attribute_name: str | None = strawberry.field(
+        description="Tabular and time-series jobs: the column to predict."
+    )
+    content_column: str | None = strawberry.field(description="Text classification.")
+    target_label_column: str | None = strawberry.field(description="Text classification.")
+    forecast_frequency: str | None = strawberry.field(description="Time-series forecasting.")
+    forecast_horizon: int | None = strawberry.field(description="Time-series forecasting.")
+    forecast_quantiles: list[str] | None = strawberry.field(description="Time-series forecasting.")
+    base_model_name: str | None = strawberry.field(description="Text generation.")
+
+    @classmethod
+    def from_aws(cls, config: AWS) -> ProblemTypeConfigSummary:
+        time_series = config.get("TimeSeriesConfig", {})
+        return cls(
+            target_attribute_name=config.get("TargetAttributeName")
+            or time_series.get("TargetAttributeName"),
+            content_column=config.get("ContentColumn"),
+            target_label_column=config.get("TargetLabelColumn"),
+            forecast_frequency=config.get("ForecastFrequency"),
+            forecast_horizon=config.get("ForecastHorizon"),
+            forecast_quantiles=config.get("ForecastQuantiles"),
+            base_model_name=config.get("BaseModelName"),
+        )
+
+
 @strawberry.type(name="AutoMLJob", description="An Autopilot (AutoML) job.")
-class AutoMLJob:
+class AutoMLJob(relay.Node):
     auto_ml_job_name: str = strawberry.field(name="autoMLJobName")
     auto_ml_job_arn: str = strawberry.field(name="autoMLJobArn")
     auto_ml_job_status: AutoMLJobStatus = strawberry.field(name="autoMLJobStatus")
     auto_ml_job_secondary_status: AutoMLJobSecondaryStatus = strawberry.field(
         name="autoMLJobSecondaryStatus"
     )
-    auto_ml_problem_type_config_name: AutoMLProblemTypeConfigName | None = strawberry.field(
-        name="autoMLProblemTypeConfigName"
-    )
-    problem_type: ProblemType | None = strawberry.field(
-        description="For tabular jobs: the problem type given or inferred."
-    )
-    auto_ml_job_objective: AutoMLJobObjective | None = strawberry.field(
-        name="autoMLJobObjective", description="The objective given or resolved."
-    )
-    completion_criteria: CompletionCriteria | None = strawberry.field(
-        description="The completion criteria given or resolved."
-    )
     creation_time: datetime
     end_time: datetime | None
     last_modified_time: datetime
     failure_reason: str | None
     partial_failure_reasons: list[str] | None
-    best_candidate: Candidate | None
-
-    @strawberry.field(description="The job's candidates, paged.")
-    async def candidates(
-        self,
-        info: Info,
-        first: Annotated[int | None, FIRST] = None,
-        after: Annotated[str | None, AFTER] = None,
-        status_equals: Annotated[CandidateStatus | None, STATUS_EQUALS] = None,
-        candidate_name_equals: Annotated[str | None, CANDIDATE_NAME_EQUALS] = None,
-        sort_by: Annotated[CandidateSortBy | None, SORT_BY] = None,
-        sort_order: Annotated[SortOrder | None, SORT_ORDER] = None,
-    ) -> CandidateConnection:
-        return await resolve_candidates(
-            info,
-            self.auto_ml_job_name,
-            first,
-            after,
-            status_equals,
-            candidate_name_equals,
-            sort_by,
-            sort_order,
-        )
+    description: strawberry.Private[AWS | None] = None
 
     @classmethod
-    def from_aws(cls, data: AWS) -> AutoMLJob:
-        resolved = data.get("ResolvedAttributes", {})
-        objective = resolved.get("AutoMLJobObjective") or data.get("AutoMLJobObjective")
-        criteria = resolved.get("CompletionCriteria") or _problem_config(data).get(
-            "CompletionCriteria"
-        )
-        best = data.get("BestCandidate")
+    def resolve_id(cls, root: AutoMLJob, *, info: Info) -> str:
+        return root.auto_ml_job_name
+
+    @classmethod
+    def from_aws(cls, data: AWS, *, described: bool) -> AutoMLJob:
+        """A job from a DescribeAutoMLJobV2 response or an AutoMLJobSummary."""
+        reasons = data.get("PartialFailureReasons")
         return cls(
             auto_ml_job_name=data["AutoMLJobName"],
             auto_ml_job_arn=data["AutoMLJobArn"],
@@ -119,39 +124,146 @@ class AutoMLJob:
             auto_ml_job_secondary_status=from_aws(
                 AutoMLJobSecondaryStatus, data["AutoMLJobSecondaryStatus"]
             ),
-            auto_ml_problem_type_config_name=optional_from_aws(
-                AutoMLProblemTypeConfigName, data.get("AutoMLProblemTypeConfigName")
-            ),
-            problem_type=optional_from_aws(ProblemType, _problem_type(data)),
-            auto_ml_job_objective=(
-                AutoMLJobObjective(metric_name=from_aws(AutoMLMetric, objective["MetricName"]))
-                if objective
-                else None
-            ),
-            completion_criteria=CompletionCriteria.from_aws(criteria) if criteria else None,
             creation_time=utc(data["CreationTime"]),
             end_time=optional_utc(data.get("EndTime")),
             last_modified_time=utc(data["LastModifiedTime"]),
             failure_reason=data.get("FailureReason"),
             partial_failure_reasons=(
-                [r.get("PartialFailureMessage", "") for r in data["PartialFailureReasons"]]
-                if "PartialFailureReasons" in data
-                else None
+                [r.get("PartialFailureMessage", "") for r in reasons] if reasons else None
             ),
-            best_candidate=Candidate.from_aws(best) if best else None,
+            description=data if described else None,
+        )
+
+    async def _described(self, info: Info) -> AWS:
+        if self.description is None:
+            self.description = await info.context.autopilot.job(self.auto_ml_job_name)
+        return self.description
+
+    @strawberry.field(name="autoMLProblemTypeConfigName")
+    async def auto_ml_problem_type_config_name(
+        self, info: Info
+    ) -> AutoMLProblemTypeConfigName | None:
+        name = (await self._described(info)).get("AutoMLProblemTypeConfigName")
+        return optional_from_aws(AutoMLProblemTypeConfigName, name)
+
+    @strawberry.field(description="Tabular jobs: the problem type given or inferred.")
+    async def problem_type(self, info: Info) -> ProblemType | None:
+        data = await self._described(info)
+        resolved = data.get("ResolvedAttributes", {}).get("AutoMLProblemTypeResolvedAttributes", {})
+        problem_type = resolved.get("TabularResolvedAttributes", {}).get("ProblemType")
+        return optional_from_aws(
+            ProblemType, problem_type or _problem_config(data).get("ProblemType")
+        )
+
+    @strawberry.field(
+        name="autoMLProblemTypeConfig", description="The main settings of the problem type."
+    )
+    async def auto_ml_problem_type_config(self, info: Info) -> ProblemTypeConfigSummary | None:
+        config = _problem_config(await self._described(info))
+        return ProblemTypeConfigSummary.from_aws(config) if config else None
+
+    @strawberry.field(name="autoMLJobObjective", description="The objective given or resolved.")
+    async def auto_ml_job_objective(self, info: Info) -> AutoMLJobObjective | None:
+        data = await self._described(info)
+        objective = data.get("ResolvedAttributes", {}).get("AutoMLJobObjective") or data.get(
+            "AutoMLJobObjective"
+        )
+        if not objective:
+            return None
+        return AutoMLJobObjective(metric_name=from_aws(AutoMLMetric, objective["MetricName"]))
+
+    @strawberry.field(description="The completion criteria given or resolved.")
+    async def completion_criteria(self, info: Info) -> CompletionCriteria | None:
+        data = await self._described(info)
+        criteria = data.get("ResolvedAttributes", {}).get("CompletionCriteria") or _problem_config(
+            data
+        ).get("CompletionCriteria")
+        return CompletionCriteria.from_aws(criteria) if criteria else None
+
+    @strawberry.field(description="The candidate with the best objective metric so far.")
+    async def best_candidate(self, info: Info) -> Candidate | None:
+        best = (await self._described(info)).get("BestCandidate")
+        return Candidate.from_aws(best, self.auto_ml_job_name) if best else None
+
+    @strawberry.field(description="The job's candidates, paged in SageMaker's order.")
+    async def candidates(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        status_equals: Annotated[
+            CandidateStatus | None,
+            strawberry.argument(description="Only candidates in this status."),
+        ] = None,
+        candidate_name_equals: Annotated[
+            str | None, strawberry.argument(description="Only the candidate with this name.")
+        ] = None,
+        sort_by: Annotated[
+            CandidateSortBy | None,
+            strawberry.argument(
+                description="What SageMaker sorts by; SageMaker's default if unset."
+            ),
+        ] = None,
+        sort_order: Annotated[
+            SortOrder | None,
+            strawberry.argument(description="Sort direction; SageMaker's default if unset."),
+        ] = None,
+    ) -> CandidateConnection:
+        return await candidate_connection(
+            info,
+            self.auto_ml_job_name,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            status_equals=status_equals,
+            candidate_name_equals=candidate_name_equals,
+            sort_by=sort_by,
+            sort_order=sort_order,
         )
 
 
-def _problem_config(data: AWS) -> dict[str, Any]:
+def _problem_config(data: AWS) -> AWS:
     """The one member of AutoMLProblemTypeConfig that is set, e.g. TabularJobConfig."""
     configs: dict[str, Any] = data.get("AutoMLProblemTypeConfig", {})
     return next(iter(configs.values()), {})
 
 
-def _problem_type(data: AWS) -> str | None:
-    resolved = data.get("ResolvedAttributes", {}).get("AutoMLProblemTypeResolvedAttributes", {})
-    tabular = resolved.get("TabularResolvedAttributes", {})
-    problem_type: str | None = tabular.get("ProblemType") or _problem_config(data).get(
-        "ProblemType"
+@strawberry.type(description="A page of an AutoML job's candidates, in SageMaker's order.")
+class CandidateConnection(Countable, relay.Connection[Candidate]):
+    pass
+
+
+@strawberry.type(description="A page of AutoML jobs.")
+class AutoMLJobConnection(Countable, relay.Connection[AutoMLJob]):
+    pass
+
+
+async def candidate_connection(
+    info: Info,
+    job_name: str,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    status_equals: CandidateStatus | None,
+    candidate_name_equals: str | None,
+    sort_by: CandidateSortBy | None,
+    sort_order: SortOrder | None,
+) -> CandidateConnection:
+    if status_equals is CandidateStatus.UNKNOWN:
+        raise BadUserInput("`statusEquals: UNKNOWN` cannot be used as a filter.")
+    query = CandidateQuery(
+        job_name=job_name,
+        status_equals=status_equals.value if status_equals else None,
+        candidate_name_equals=candidate_name_equals,
+        sort_by=sort_by.value if sort_by else None,
+        sort_order=sort_order.value if sort_order else None,
     )
-    return problem_type
+    paged = info.context.autopilot.candidates(query)
+    page = await paged.page(first=first, after=after, last=last, before=before)
+    edges = edges_of(page, lambda item: Candidate.from_aws(item, job_name))
+    return CandidateConnection(edges=edges, page_info=page_info(edges, page), paged=paged)

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
 
 from gateway.schema.enums import (
     AutoMLJobObjectiveType,
@@ -27,6 +29,11 @@ from gateway.schema.enums import (
 )
 
 AWS = Mapping[str, Any]
+
+
+def candidate_node_id(job_name: str, candidate_name: str) -> str:
+    """A candidate's node ID: job names cannot contain ``/``, so the first one separates."""
+    return f"{job_name}/{candidate_name}"
 
 
 def utc(value: datetime) -> datetime:
@@ -158,7 +165,8 @@ class CandidateProperties:
 
 
 @strawberry.type(description="A model Autopilot trained for a job, and how it scored.")
-class Candidate:
+class Candidate(relay.Node):
+    job_name: strawberry.Private[str]
     candidate_name: str
     candidate_status: CandidateStatus
     objective_status: ObjectiveStatus
@@ -177,12 +185,17 @@ class Candidate:
     )
 
     @classmethod
-    def from_aws(cls, data: AWS) -> Candidate:
+    def resolve_id(cls, root: Candidate, *, info: Info) -> str:
+        return candidate_node_id(root.job_name, root.candidate_name)
+
+    @classmethod
+    def from_aws(cls, data: AWS, job_name: str) -> Candidate:
         objective = data.get("FinalAutoMLJobObjectiveMetric")
         containers = data.get("InferenceContainers")
         properties = data.get("CandidateProperties")
         definitions = data.get("InferenceContainerDefinitions")
         return cls(
+            job_name=job_name,
             candidate_name=data["CandidateName"],
             candidate_status=from_aws(CandidateStatus, data["CandidateStatus"]),
             objective_status=from_aws(ObjectiveStatus, data["ObjectiveStatus"]),

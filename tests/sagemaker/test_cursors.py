@@ -1,33 +1,41 @@
-"""Cursor encoding: opaque, round-trips, and refuses anything it did not make for this query."""
+"""Signed cursors: opaque, round-trip, and refuse anything not made here for this query."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.sagemaker.cursors import InvalidCursor, decode_cursor, encode_cursor, fingerprint
+from gateway.sagemaker.cursors import CursorCodec, InvalidCursor, fingerprint
 from gateway.sagemaker.paging import Position
 
+KEY = b"k" * 32
+CODEC = CursorCodec(KEY)
 QUERY = fingerprint("candidates", ["churn", None, None, "CreationTime", "Ascending"])
+POSITION = Position("token", 10, 3, "churn-001", False)
 
 
 @given(
     token=st.none() | st.text(max_size=200),
     page_size=st.integers(1, 300),
+    key=st.text(min_size=1, max_size=64),
+    reverse=st.booleans(),
     data=st.data(),
 )
-def test_round_trip(token: str | None, page_size: int, data: st.DataObject) -> None:
-    position = Position(token, page_size, data.draw(st.integers(0, page_size - 1)))
-    assert decode_cursor(encode_cursor(QUERY, position), QUERY) == position
+def test_round_trip(
+    token: str | None, page_size: int, key: str, reverse: bool, data: st.DataObject
+) -> None:
+    position = Position(token, page_size, data.draw(st.integers(0, page_size - 1)), key, reverse)
+    assert CODEC.decode(CODEC.encode(QUERY, position), QUERY) == position
 
 
 def test_cursor_does_not_show_the_upstream_token_in_clear() -> None:
-    cursor = encode_cursor(QUERY, Position("secret-next-token", 10, 3))
-    assert "secret-next-token" not in cursor
+    assert "token" not in CODEC.encode(QUERY, POSITION)
 
 
 def test_fingerprint_depends_on_every_argument() -> None:
@@ -43,14 +51,17 @@ def test_fingerprint_depends_on_every_argument() -> None:
 
 def test_a_cursor_of_another_query_is_refused() -> None:
     other = fingerprint("candidates", ["churn", "Failed", None, "CreationTime", "Ascending"])
-    cursor = encode_cursor(other, Position(None, 10, 0))
     with pytest.raises(InvalidCursor, match="different job, filter or sort"):
-        decode_cursor(cursor, QUERY)
+        CODEC.decode(CODEC.encode(other, POSITION), QUERY)
 
 
-def _forge(payload: object) -> str:
-    raw = json.dumps(payload).encode()
-    return "v1:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _signed(payload: object, key: bytes = KEY) -> str:
+    body = "v2." + base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    signature = hmac.new(key, body.encode(), hashlib.sha256).digest()[:16]
+    return body + "." + base64.urlsafe_b64encode(signature).decode().rstrip("=")
+
+
+GOOD = CODEC.encode(QUERY, POSITION)
 
 
 @pytest.mark.parametrize(
@@ -58,22 +69,39 @@ def _forge(payload: object) -> str:
     [
         "",
         "garbage",
-        "v1:",
-        "v1:!!!!",
-        "v2:" + encode_cursor(QUERY, Position(None, 10, 0))[3:],
-        encode_cursor(QUERY, Position(None, 10, 0))[:-4],
-        _forge({"not": "a list"}),
-        _forge([QUERY, None, 0, 0]),
-        _forge([QUERY, None, 301, 0]),
-        _forge([QUERY, None, 10, 10]),
-        _forge([QUERY, None, 10, -1]),
-        _forge([QUERY, 5, 10, 0]),
-        _forge([QUERY, None, True, 0]),
-        _forge([QUERY, "x" * 9000, 10, 0]),
+        "v2.",
+        "v2..",
+        GOOD[:-3],  # truncated
+        GOOD[:20],
+        GOOD.replace("v2.", "v1.", 1),
+        GOOD[:10] + ("A" if GOOD[10] != "A" else "B") + GOOD[11:],  # one character changed
+        CursorCodec(b"another key").encode(QUERY, POSITION),  # forged with another key
+        _signed([QUERY, "token", 10, 3, "churn-001", 0], key=b"guess"),
+        GOOD + "é",
     ],
 )
-def test_malformed_cursors_are_bad_user_input(cursor: str) -> None:
-    with pytest.raises(InvalidCursor) as raised:
-        decode_cursor(cursor, QUERY)
+def test_tampered_forged_or_truncated_cursors_are_refused(cursor: str) -> None:
+    with pytest.raises(InvalidCursor, match="not one this gateway made") as raised:
+        CODEC.decode(cursor, QUERY)
     assert raised.value.code == "BAD_USER_INPUT"
     assert "Restart paging" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"not": "a list"},
+        [QUERY, None, 0, 0, "k", 0],
+        [QUERY, None, 301, 0, "k", 0],
+        [QUERY, None, 10, 10, "k", 0],
+        [QUERY, None, 10, -1, "k", 0],
+        [QUERY, 5, 10, 0, "k", 0],
+        [QUERY, None, True, 0, "k", 0],
+        [QUERY, "x" * 9000, 10, 0, "k", 0],
+        [QUERY, None, 10, 0, "", 0],
+        [QUERY, None, 10, 0, "k", 2],
+    ],
+)
+def test_signed_but_malformed_payloads_are_refused(payload: object) -> None:
+    with pytest.raises(InvalidCursor, match="malformed"):
+        CODEC.decode(_signed(payload), QUERY)

@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+from gateway.sagemaker.connections import PagedList, PageLimits
+from gateway.sagemaker.cursors import CursorCodec
+from gateway.sagemaker.paging import Listing, Page
 from gateway.schema import build_schema, enums
 from tests.aws_shapes import screaming_snake, shape
 
@@ -26,6 +29,7 @@ AWS_ENUMS: dict[type[Enum], str] = {
     enums.ProblemType: "ProblemType",
     enums.CandidateSortBy: "CandidateSortBy",
     enums.SortOrder: "AutoMLSortOrder",
+    enums.AutoMLSortBy: "AutoMLSortBy",
 }
 
 
@@ -38,7 +42,7 @@ def test_enum_has_every_botocore_value_under_its_screaming_snake_name(enum: type
 
 def test_every_output_enum_can_degrade_to_unknown() -> None:
     for enum in AWS_ENUMS:
-        if enum not in (enums.CandidateSortBy, enums.SortOrder):
+        if enum not in (enums.CandidateSortBy, enums.SortOrder, enums.AutoMLSortBy):
             assert enums.from_aws(enum, "SomethingNew").name == "UNKNOWN"
 
 
@@ -48,10 +52,12 @@ class StubAutopilot:
     def __init__(self, candidate: dict[str, Any]) -> None:
         self.candidate = candidate
 
-    async def candidates(self, query: Any, *, first: Any, after: Any) -> Any:
-        from gateway.sagemaker.connections import ConnectionPage
+    def candidates(self, query: Any) -> PagedList[dict[str, Any]]:
+        async def fetch(token: str | None, size: int) -> Page[dict[str, Any]]:
+            return Page([self.candidate], None)
 
-        return ConnectionPage([(self.candidate, "c1")], False, False, 1)
+        listing = Listing(fetch=fetch, key=lambda c: c["CandidateName"], max_page_size=300)
+        return PagedList(listing, "stub", CursorCodec(b"k"), PageLimits(25, 1000, 5))
 
 
 def test_a_value_sagemaker_adds_later_does_not_fail_the_query(
