@@ -30,6 +30,7 @@ from gateway.errors import (
     Throttled,
     UpstreamUnavailable,
 )
+from gateway.sagemaker.metrics import UPSTREAM_CALLS
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -95,15 +96,20 @@ class SageMaker:
         self, operation: str, params: Mapping[str, Any], *, not_found: str
     ) -> dict[str, Any]:
         try:
-            response: dict[str, Any] = await getattr(self._client, operation)(**params)
-        except ClientError as error:
-            raise _translate(operation, error, not_found) from error
-        except (ConnectionError, NoCredentialsError, PartialCredentialsError) as error:
-            logger.warning("SageMaker %s failed: %s", operation, error)
-            raise UpstreamUnavailable("SageMaker is unavailable; try again later.") from error
-        except BotoCoreError as error:
-            logger.error("SageMaker %s failed: %r", operation, error)
-            raise InternalError("The gateway could not complete the SageMaker call.") from error
+            try:
+                response: dict[str, Any] = await getattr(self._client, operation)(**params)
+            except ClientError as error:
+                raise _translate(operation, error, not_found) from error
+            except (ConnectionError, NoCredentialsError, PartialCredentialsError) as error:
+                logger.warning("SageMaker %s failed: %s", operation, error)
+                raise UpstreamUnavailable("SageMaker is unavailable; try again later.") from error
+            except BotoCoreError as error:
+                logger.error("SageMaker %s failed: %r", operation, error)
+                raise InternalError("The gateway could not complete the SageMaker call.") from error
+        except GatewayError as error:
+            UPSTREAM_CALLS.labels(operation, error.code).inc()
+            raise
+        UPSTREAM_CALLS.labels(operation, "OK").inc()
         response.pop("ResponseMetadata", None)
         return response
 
