@@ -354,3 +354,19 @@ def test_cursors_survive_a_restart_only_with_a_configured_secret(
     with running_gateway(settings.model_copy(update={"cursor_secret": None})) as url:
         error = GraphQLClient(url).error(CANDIDATES, job=big_job, after=cursor)
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_jobs_are_described_only_when_a_described_field_is_selected(
+    gateway: GraphQLClient, demo_jobs: list[str]
+) -> None:
+    plain = "{ autoMLJobs(first: 100) { edges { node { autoMLJobName autoMLJobStatus } } } }"
+    described = """{ autoMLJobs(first: 100) { edges { node {
+        autoMLJobName bestCandidate { candidateName } autoMLJobObjective { metricName }
+        completionCriteria { maxCandidates } problemType
+    } } } }"""
+    calls = upstream_calls("describe_auto_ml_job_v2")
+    gateway.data(plain)
+    assert upstream_calls("describe_auto_ml_job_v2") == calls
+    jobs = gateway.data(described)["autoMLJobs"]["edges"]
+    assert len(jobs) == len(demo_jobs)
+    assert upstream_calls("describe_auto_ml_job_v2") - calls == len(demo_jobs)
