@@ -1,12 +1,14 @@
 # The two commands of the README: `make serve` and `make test`.
-# Each creates .venv and installs what it needs on first use.
+# Each creates .venv and builds GraphiQL's assets (npm) on first use.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Written last by the build script, so an interrupted build is redone.
+GRAPHIQL_ASSETS := gateway/graphiql/vendor/.built
 
-.PHONY: install serve test lint typecheck pytest schema clean
+.PHONY: install assets serve test lint typecheck pytest schema clean FORCE
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +18,19 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+## GraphiQL's browser bundles from npm (pinned in package-lock.json), served by the gateway.
+$(GRAPHIQL_ASSETS): package.json package-lock.json scripts/build-graphiql-assets
+	scripts/build-graphiql-assets
+
+# node_modules also holds the browser test's driver: rebuild when it was deleted.
+ifeq ($(wildcard node_modules/.package-lock.json),)
+$(GRAPHIQL_ASSETS): FORCE
+endif
+
+assets: $(GRAPHIQL_ASSETS)
+
 ## Serve the gateway on a local SageMaker with demo Autopilot jobs.
-serve: $(INSTALLED)
+serve: $(INSTALLED) assets
 	$(BIN)/python -m gateway serve --local
 
 ## Lint, type-check and run the whole test suite.
@@ -30,7 +43,7 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy gateway
 
-pytest: $(INSTALLED)
+pytest: $(INSTALLED) assets
 	$(BIN)/python -m pytest
 
 ## Regenerate schema.graphql from the code.
@@ -38,4 +51,4 @@ schema: $(INSTALLED)
 	$(BIN)/python -m gateway export-schema > schema.graphql
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules gateway/graphiql/vendor
