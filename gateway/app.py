@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -15,6 +16,8 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from gateway.graphiql import GraphiQL
+from gateway.graphiql.assets import VENDOR_DIR
 from gateway.sagemaker.autopilot import Autopilot
 from gateway.sagemaker.client import StaticCredentials, open_sagemaker
 from gateway.sagemaker.cursors import CursorCodec
@@ -26,7 +29,8 @@ logger = logging.getLogger(__name__)
 
 class GatewayGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: Settings, cursors: CursorCodec) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
+        # Strawberry's IDE page loads GraphiQL from a CDN; gateway.graphiql serves our own.
+        super().__init__(build_schema(), graphql_ide=None)
         self._settings = settings
         self._cursors = cursors
 
@@ -58,8 +62,16 @@ def cursor_codec(settings: Settings) -> CursorCodec:
     return CursorCodec(settings.cursor_secret.get_secret_value().encode())
 
 
-def create_app(settings: Settings, *, credentials: StaticCredentials | None = None) -> Starlette:
-    """The gateway; ``credentials`` is only for the local SageMaker, AWS uses its chain."""
+def create_app(
+    settings: Settings,
+    *,
+    credentials: StaticCredentials | None = None,
+    graphiql_assets: Path = VENDOR_DIR,
+) -> Starlette:
+    """The gateway; ``credentials`` is only for the local SageMaker, AWS uses its chain.
+
+    ``graphiql_assets`` is where GraphiQL's bundles were built; tests point it elsewhere.
+    """
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -67,15 +79,17 @@ def create_app(settings: Settings, *, credentials: StaticCredentials | None = No
             app.state.sagemaker = sagemaker
             yield {}
 
+    graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)
     return Starlette(
         routes=[
             Route("/", index),
             Route(
                 "/graphql",
-                GatewayGraphQL(settings, cursor_codec(settings)),
+                graphiql.in_front_of(GatewayGraphQL(settings, cursor_codec(settings))),
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz),
+            *graphiql.routes(),
         ],
         lifespan=lifespan,
     )

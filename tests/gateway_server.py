@@ -18,9 +18,12 @@ TEST_CREDENTIALS = StaticCredentials("testing", "testing")
 
 
 @contextmanager
-def running_gateway(settings: Settings) -> Iterator[str]:
-    """Serve the gateway until the block ends; yields its base URL."""
-    app = create_app(settings, credentials=TEST_CREDENTIALS)
+def running_gateway(settings: Settings, **app_options: Any) -> Iterator[str]:
+    """Serve the gateway until the block ends; yields its base URL.
+
+    ``app_options`` go to :func:`gateway.app.create_app`.
+    """
+    app = create_app(settings, credentials=TEST_CREDENTIALS, **app_options)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

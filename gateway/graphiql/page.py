@@ -1,0 +1,121 @@
+"""The HTML of the GraphiQL page, of the page shown when its assets are missing, and their CSP.
+
+The page holds no inline script and references nothing outside the gateway's origin, so it works
+offline and under a Content-Security-Policy that allows only the gateway itself.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from gateway.graphiql.assets import Assets
+
+# Where the assets route is mounted, relative to the page at /graphql, so that the page keeps
+# working behind a proxy that serves the gateway under a path prefix.
+ASSETS_PREFIX = "graphiql"
+
+DEFAULT_QUERY = """\
+# Run a query with Ctrl-Enter or the ▶ button.
+#
+# A bearer token goes into "Headers" below:
+#   {"Authorization": "Bearer <token>"}
+# This browser keeps no headers unless you turn on
+# "Persist headers" in the settings (⚙, bottom left).
+
+# The leaderboard of a job, best first:
+{
+  candidates(jobName: "customer-churn-xgb", first: 10,
+             sortBy: FINAL_OBJECTIVE_METRIC_VALUE, sortOrder: DESCENDING) {
+    edges {
+      node {
+        candidateName
+        candidateStatus
+        finalAutoMLJobObjectiveMetric { metricName value }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+def content_security_policy(style_nonce: str) -> str:
+    """Only the gateway's own files may run, style the page or be fetched.
+
+    ``style-src`` carries a nonce because GraphiQL's dialogs (Radix's react-remove-scroll) add a
+    ``<style>`` element while open; the page's script hands the nonce to that code, so no
+    ``'unsafe-inline'`` is needed. Styles that React and CodeMirror set through the DOM
+    (``element.style``) are not subject to CSP. Fonts and icons are ``data:`` URLs in GraphiQL's
+    stylesheet.
+    """
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            f"style-src 'self' 'nonce-{style_nonce}'",
+            "connect-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+MISSING_ASSETS_POLICY = (
+    "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def graphiql_page(assets: Assets, style_nonce: str) -> str:
+    """The page; its settings travel as JSON data, which the CSP does not treat as a script."""
+    config = {"defaultQuery": DEFAULT_QUERY, "styleNonce": style_nonce}
+    # "<" escaped, so no string in the data can close the <script> element.
+    config_json = json.dumps(config).replace("<", "\\u003c")
+    styles = "".join(
+        f'    <link rel="stylesheet" href="{ASSETS_PREFIX}/{a.path}" integrity="{a.integrity}">\n'
+        for a in assets.styles
+    )
+    scripts = "".join(
+        f'    <script src="{ASSETS_PREFIX}/{a.path}" integrity="{a.integrity}"></script>\n'
+        for a in assets.scripts
+    )
+    return f"""<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>GraphiQL · Autopilot Gateway</title>
+    <link rel="icon" href="data:,">
+{styles}    <script type="application/json" id="graphiql-config">{config_json}</script>
+  </head>
+  <body>
+    <div id="graphiql">Loading GraphiQL…</div>
+    <noscript>GraphiQL needs JavaScript.</noscript>
+{scripts}  </body>
+</html>
+"""
+
+
+def missing_assets_page(missing: list[str]) -> str:
+    files = "".join(f"<li><code>{escape(name)}</code></li>" for name in missing)
+    return f"""<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <title>GraphiQL is not built · Autopilot Gateway</title>
+  </head>
+  <body>
+    <h1>GraphiQL is not built</h1>
+    <p>This gateway was installed without GraphiQL's browser files, so it cannot show the IDE.
+    The GraphQL endpoint itself works: POST queries to this URL.</p>
+    <p>To build them, run <code>make assets</code> in the gateway's source tree (it needs
+    Node.js and npm), then restart the gateway, or reinstall it if it was installed with
+    <code>pip install .</code>. The Docker image builds them itself.</p>
+    <p>Missing:</p>
+    <ul>{files}</ul>
+  </body>
+</html>
+"""
