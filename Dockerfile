@@ -1,9 +1,18 @@
 # syntax=docker/dockerfile:1
+
+# GraphiQL's browser bundles, from npm, by the same script as `make assets`.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+COPY scripts/build-graphiql-assets ./scripts/
+RUN scripts/build-graphiql-assets --omit=dev
+
 FROM python:3.11-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/gateway
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md MANIFEST.in ./
 COPY gateway ./gateway
+COPY --from=assets /src/gateway/graphiql/vendor ./gateway/graphiql/vendor
 RUN /opt/gateway/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim
