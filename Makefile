@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # Written last by the build script, so an interrupted build is redone.
 GRAPHIQL_ASSETS := gateway/graphiql/vendor/.built
 
-.PHONY: install assets serve test lint typecheck pytest schema clean FORCE
+.PHONY: install assets serve test lint typecheck pytest schema clean FORCE bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,8 @@ serve: $(INSTALLED) assets
 test: lint typecheck pytest
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check gateway tests
-	$(BIN)/ruff format --check gateway tests
+	$(BIN)/ruff check gateway tests bench
+	$(BIN)/ruff format --check gateway tests bench
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy gateway
@@ -52,3 +52,7 @@ schema: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules gateway/graphiql/vendor
+
+## Benchmark: local SageMaker and gateways as processes on loopback (see bench/run.py).
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.run

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -19,8 +21,10 @@ from strawberry.asgi import GraphQL
 from gateway.graphiql import GraphiQL
 from gateway.graphiql.assets import VENDOR_DIR
 from gateway.sagemaker.autopilot import Autopilot
+from gateway.sagemaker.cache import MemoryCache
 from gateway.sagemaker.client import StaticCredentials, open_sagemaker
 from gateway.sagemaker.cursors import CursorCodec
+from gateway.sagemaker.upstream import CachePolicy, Upstream
 from gateway.schema import Context, build_schema
 from gateway.settings import Settings
 
@@ -30,9 +34,12 @@ logger = logging.getLogger(__name__)
 class GatewayGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: Settings, cursors: CursorCodec) -> None:
         # Strawberry's IDE page loads GraphiQL from a CDN; gateway.graphiql serves our own.
-        super().__init__(build_schema(), graphql_ide=None)
+        super().__init__(build_schema(settings), graphql_ide=None)
         self._settings = settings
         self._cursors = cursors
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -40,7 +47,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         assert isinstance(request, Request)
         return Context(
             request=request,
-            autopilot=Autopilot(request.app.state.sagemaker, self._settings, self._cursors),
+            autopilot=Autopilot(request.app.state.upstream, self._settings, self._cursors),
         )
 
 
@@ -50,6 +57,23 @@ async def healthz(request: Request) -> Response:
 
 async def index(request: Request) -> Response:
     return RedirectResponse("/graphql")
+
+
+def response_cache(settings: Settings) -> MemoryCache:
+    return MemoryCache(
+        max_entries=settings.cache_max_entries,
+        max_bytes=int(settings.cache_max_megabytes * 2**20),
+    )
+
+
+def cache_policy(settings: Settings) -> CachePolicy:
+    return CachePolicy(
+        terminal_ttl=settings.cache_ttl_seconds, active_ttl=settings.active_cache_ttl_seconds
+    )
+
+
+async def metrics(request: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 def cursor_codec(settings: Settings) -> CursorCodec:
@@ -76,7 +100,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with open_sagemaker(settings, credentials) as sagemaker:
-            app.state.sagemaker = sagemaker
+            app.state.upstream = Upstream(
+                sagemaker, response_cache(settings), cache_policy(settings)
+            )
             yield {}
 
     graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)
@@ -89,6 +115,7 @@ def create_app(
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz),
+            Route("/metrics", metrics),
             *graphiql.routes(),
         ],
         lifespan=lifespan,

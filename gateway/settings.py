@@ -31,6 +31,28 @@ class Settings(BaseSettings):
     sagemaker_max_pool_connections: int = Field(
         32, ge=1, description="Size of the HTTP connection pool to SageMaker."
     )
+    sagemaker_max_concurrency: int = Field(
+        16, ge=1, description="Most SageMaker calls in flight at once, across all requests."
+    )
+    cache_ttl_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="How long descriptions and candidates of finished jobs (Completed, "
+        "Failed, Stopped) are cached; 0 disables caching.",
+    )
+    active_cache_ttl_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long anything that can still change is cached (jobs in progress, "
+        "the job list): the most a job's status can be out of date; 0 disables it.",
+    )
+    cache_max_entries: int = Field(10_000, ge=0, description="Most responses kept in the cache.")
+    cache_max_megabytes: float = Field(
+        256.0, ge=0, description="Most SageMaker response bytes kept in the cache, in MiB."
+    )
+    max_batch_operations: int = Field(
+        10, ge=1, description="Most operations in one batched request (a JSON array)."
+    )
     default_page_size: int = Field(
         25, ge=1, description="Page size of a connection when the query gives no `first`."
     )

@@ -54,3 +54,13 @@ def demo_jobs() -> list[str]:
 def big_job() -> str:
     """The demo job with 250 candidates."""
     return "customer-churn-xgb"
+
+
+@pytest.fixture(scope="session")
+def uncached_gateway(gateway_settings: Settings) -> Iterator[GraphQLClient]:
+    """A gateway that caches nothing: what each query costs upstream by itself."""
+    settings = gateway_settings.model_copy(
+        update={"cache_ttl_seconds": 0, "active_cache_ttl_seconds": 0}
+    )
+    with running_gateway(settings) as url:
+        yield GraphQLClient(url)

@@ -1,12 +1,15 @@
-"""What resolvers read from SageMaker: one object per request over the process's client.
+"""What resolvers read from SageMaker: one object per request over the process's upstream.
 
-Descriptions go through a per-request DataLoader, so a job described by several fields (or
-reached through several paths of one operation) costs one upstream call.
+Every read goes through a per-request DataLoader, so identical reads within an operation (or
+a batch of operations) happen once, and reads for many jobs go out together. Below it, the
+process-wide :class:`Upstream` caches by job state and coalesces identical reads in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+from collections.abc import Mapping
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -19,44 +22,58 @@ from gateway.sagemaker.candidates import (
     check_candidate_name,
     check_job_name,
 )
-from gateway.sagemaker.client import SageMaker
 from gateway.sagemaker.connections import PagedList, PageLimits
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.jobs import MAX_JOBS_PER_CALL, JobQuery, job_key
 from gateway.sagemaker.paging import FetchPage, Listing, Page
+from gateway.sagemaker.upstream import AWS, Answer, Read, Upstream
 from gateway.settings import Settings
 
-AWS = dict[str, Any]
+SHARED_SCOPE = "shared"
 
 
 class Autopilot:
-    def __init__(self, sagemaker: SageMaker, settings: Settings, cursors: CursorCodec) -> None:
-        self._sagemaker = sagemaker
+    def __init__(
+        self,
+        upstream: Upstream,
+        settings: Settings,
+        cursors: CursorCodec,
+        *,
+        scope: str = SHARED_SCOPE,
+    ) -> None:
+        self._upstream = upstream
         self._cursors = cursors
+        self._scope = scope
         self._limits = PageLimits(
             default_size=settings.default_page_size,
             max_size=settings.max_page_size,
             max_upstream_calls=settings.max_upstream_calls_per_field,
         )
-        self._descriptions = DataLoader[str, AWS](load_fn=self._describe_many)
+        self._reads = DataLoader[Read, Answer](load_fn=self._read_many)
+        self.freshness = math.inf
+        """How much longer everything this request read stays valid, in seconds."""
+
+    async def _read_many(self, reads: list[Read]) -> list[Answer | BaseException]:
+        return await asyncio.gather(
+            *(self._upstream.read(self._scope, read) for read in reads), return_exceptions=True
+        )
+
+    async def _read(self, operation: str, params: Mapping[str, Any]) -> AWS:
+        answer = await self._reads.load(Read.of(operation, params))
+        self.freshness = min(self.freshness, answer.ttl)
+        return answer.response
 
     async def job(self, name: str) -> AWS:
         """DescribeAutoMLJobV2 of a job; ``NOT_FOUND`` when there is none."""
         check_job_name(name)
-        return await self._descriptions.load(name)
-
-    async def _describe_many(self, names: list[str]) -> list[AWS | BaseException]:
-        return await asyncio.gather(
-            *(self._sagemaker.describe_auto_ml_job(name) for name in names),
-            return_exceptions=True,
-        )
+        return await self._read("describe_auto_ml_job_v2", {"AutoMLJobName": name})
 
     async def candidate(self, job_name: str, candidate_name: str) -> AWS:
         """One candidate by job and name; ``NOT_FOUND`` when there is none."""
         check_job_name(job_name)
         check_candidate_name(candidate_name, "id")
         query = CandidateQuery(job_name=job_name, candidate_name_equals=candidate_name)
-        response = await self._sagemaker.list_candidates(query.request(None, 1))
+        response = await self._read("list_candidates_for_auto_ml_job", query.request(None, 1))
         for candidate in response.get("Candidates", []):
             if candidate["CandidateName"] == candidate_name:
                 found: AWS = candidate
@@ -65,7 +82,8 @@ class Autopilot:
 
     def candidates(self, query: CandidateQuery) -> PagedList[AWS]:
         async def fetch(token: str | None, max_results: int) -> Page[AWS]:
-            response = await self._sagemaker.list_candidates(query.request(token, max_results))
+            params = query.request(token, max_results)
+            response = await self._read("list_candidates_for_auto_ml_job", params)
             return Page(response.get("Candidates", []), response.get("NextToken"))
 
         listing = Listing(fetch=fetch, key=candidate_key, max_page_size=MAX_CANDIDATES_PER_CALL)
@@ -75,7 +93,7 @@ class Autopilot:
         def fetcher(reverse: bool) -> FetchPage[AWS]:
             async def fetch(token: str | None, max_results: int) -> Page[AWS]:
                 params = query.request(token, max_results, reverse=reverse)
-                response = await self._sagemaker.list_auto_ml_jobs(params)
+                response = await self._read("list_auto_ml_jobs", params)
                 return Page(response.get("AutoMLJobSummaries", []), response.get("NextToken"))
 
             return fetch

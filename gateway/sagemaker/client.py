@@ -6,6 +6,7 @@ once in the application's lifespan and shared by every request.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -69,57 +70,48 @@ class StaticCredentials:
 
 
 class SageMaker:
-    """SageMaker's Autopilot read API, with AWS errors turned into gateway errors."""
+    """SageMaker's API, with AWS errors turned into gateway errors and calls counted.
 
-    def __init__(self, client: Any) -> None:
+    At most ``max_concurrency`` calls run at once, so fanning out over many jobs stays
+    within SageMaker's request rate instead of tripping its throttling.
+    """
+
+    def __init__(self, client: Any, max_concurrency: int) -> None:
         self._client = client
+        self._slots = asyncio.Semaphore(max_concurrency)
 
-    async def describe_auto_ml_job(self, name: str) -> dict[str, Any]:
-        """DescribeAutoMLJobV2, which also answers for jobs made with the V1 API."""
-        return await self._call(
-            "describe_auto_ml_job_v2",
-            {"AutoMLJobName": name},
-            not_found=f"No AutoML job named '{name}'.",
-        )
-
-    async def list_auto_ml_jobs(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        return await self._call("list_auto_ml_jobs", params, not_found="No such AutoML jobs.")
-
-    async def list_candidates(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        return await self._call(
-            "list_candidates_for_auto_ml_job",
-            params,
-            not_found=f"No AutoML job named '{params['AutoMLJobName']}'.",
-        )
-
-    async def _call(
-        self, operation: str, params: Mapping[str, Any], *, not_found: str
-    ) -> dict[str, Any]:
+    async def call(self, operation: str, params: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+        """The response of ``operation`` (snake_case) and the size of its body in bytes."""
         try:
-            try:
-                response: dict[str, Any] = await getattr(self._client, operation)(**params)
-            except ClientError as error:
-                raise _translate(operation, error, not_found) from error
-            except (ConnectionError, NoCredentialsError, PartialCredentialsError) as error:
-                logger.warning("SageMaker %s failed: %s", operation, error)
-                raise UpstreamUnavailable("SageMaker is unavailable; try again later.") from error
-            except BotoCoreError as error:
-                logger.error("SageMaker %s failed: %r", operation, error)
-                raise InternalError("The gateway could not complete the SageMaker call.") from error
+            async with self._slots:
+                response: dict[str, Any] = await self._call(operation, params)
         except GatewayError as error:
             UPSTREAM_CALLS.labels(operation, error.code).inc()
             raise
         UPSTREAM_CALLS.labels(operation, "OK").inc()
-        response.pop("ResponseMetadata", None)
-        return response
+        metadata = response.pop("ResponseMetadata", {})
+        return response, int(metadata.get("HTTPHeaders", {}).get("content-length", 0))
+
+    async def _call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = await getattr(self._client, operation)(**params)
+            return response
+        except ClientError as error:
+            raise _translate(operation, params, error) from error
+        except (ConnectionError, NoCredentialsError, PartialCredentialsError) as error:
+            logger.warning("SageMaker %s failed: %s", operation, error)
+            raise UpstreamUnavailable("SageMaker is unavailable; try again later.") from error
+        except BotoCoreError as error:
+            logger.error("SageMaker %s failed: %r", operation, error)
+            raise InternalError("The gateway could not complete the SageMaker call.") from error
 
 
-def _translate(operation: str, error: ClientError, not_found: str) -> GatewayError:
+def _translate(operation: str, params: Mapping[str, Any], error: ClientError) -> GatewayError:
     code = error.response.get("Error", {}).get("Code", "")
     message = error.response.get("Error", {}).get("Message", "")
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
     if code == "ResourceNotFound":
-        return NotFound(not_found)
+        return NotFound(f"No AutoML job named '{params.get('AutoMLJobName', '')}'.")
     logger.warning("SageMaker %s failed: %s (HTTP %s): %s", operation, code, status, message)
     if code == "ValidationException":
         if "token" in message.lower():
@@ -153,4 +145,4 @@ async def open_sagemaker(
     async with session.client(
         "sagemaker", endpoint_url=settings.sagemaker_endpoint_url, config=config
     ) as client:
-        yield SageMaker(client)
+        yield SageMaker(client, settings.sagemaker_max_concurrency)

@@ -97,11 +97,11 @@ def test_candidates_walked_backward_equal_the_upstream_order(
 
 
 def test_last_10_and_a_before_page_cost_one_call_each_on_the_250_candidate_job(
-    gateway: GraphQLClient, sagemaker_client: Any, big_job: str
+    uncached_gateway: GraphQLClient, sagemaker_client: Any, big_job: str
 ) -> None:
     expected = upstream_candidates(sagemaker_client, big_job)
     calls = upstream_calls()
-    page = connection(gateway, CANDIDATES, job=big_job, last=10)
+    page = connection(uncached_gateway, CANDIDATES, job=big_job, last=10)
     assert upstream_calls() - calls == 1
     assert names(page) == expected[-10:]
     assert page["pageInfo"]["hasPreviousPage"] is True
@@ -109,7 +109,7 @@ def test_last_10_and_a_before_page_cost_one_call_each_on_the_250_candidate_job(
 
     calls = upstream_calls()
     before = connection(
-        gateway, CANDIDATES, job=big_job, last=10, before=page["pageInfo"]["startCursor"]
+        uncached_gateway, CANDIDATES, job=big_job, last=10, before=page["pageInfo"]["startCursor"]
     )
     assert upstream_calls() - calls == 1
     assert names(before) == expected[-20:-10]
@@ -194,7 +194,7 @@ def test_jobs_filters_match_list_auto_ml_jobs(
 
 
 def test_total_count_is_exact_and_only_costs_when_selected(
-    gateway: GraphQLClient, sagemaker_client: Any, big_job: str, demo_jobs: list[str]
+    uncached_gateway: GraphQLClient, sagemaker_client: Any, big_job: str, demo_jobs: list[str]
 ) -> None:
     query = """
     query ($job: String!, $status: CandidateStatus) {
@@ -202,14 +202,17 @@ def test_total_count_is_exact_and_only_costs_when_selected(
       autoMLJobs(first: 1) { totalCount }
     }
     """
-    data = gateway.data(query, job=big_job)
+    data = uncached_gateway.data(query, job=big_job)
     assert data["candidates"]["totalCount"] == 250
     assert data["autoMLJobs"]["totalCount"] == len(demo_jobs)
     failed = len(upstream_candidates(sagemaker_client, big_job, StatusEquals="Failed"))
-    assert gateway.data(query, job=big_job, status="FAILED")["candidates"]["totalCount"] == failed
+    assert (
+        uncached_gateway.data(query, job=big_job, status="FAILED")["candidates"]["totalCount"]
+        == failed
+    )
 
     calls = upstream_calls()
-    connection(gateway, CANDIDATES, job=big_job, first=5)
+    connection(uncached_gateway, CANDIDATES, job=big_job, first=5)
     assert upstream_calls() - calls == 1
 
 
@@ -357,7 +360,7 @@ def test_cursors_survive_a_restart_only_with_a_configured_secret(
 
 
 def test_jobs_are_described_only_when_a_described_field_is_selected(
-    gateway: GraphQLClient, demo_jobs: list[str]
+    uncached_gateway: GraphQLClient, demo_jobs: list[str]
 ) -> None:
     plain = "{ autoMLJobs(first: 100) { edges { node { autoMLJobName autoMLJobStatus } } } }"
     described = """{ autoMLJobs(first: 100) { edges { node {
@@ -365,8 +368,8 @@ def test_jobs_are_described_only_when_a_described_field_is_selected(
         completionCriteria { maxCandidates } problemType
     } } } }"""
     calls = upstream_calls("describe_auto_ml_job_v2")
-    gateway.data(plain)
+    uncached_gateway.data(plain)
     assert upstream_calls("describe_auto_ml_job_v2") == calls
-    jobs = gateway.data(described)["autoMLJobs"]["edges"]
+    jobs = uncached_gateway.data(described)["autoMLJobs"]["edges"]
     assert len(jobs) == len(demo_jobs)
     assert upstream_calls("describe_auto_ml_job_v2") - calls == len(demo_jobs)

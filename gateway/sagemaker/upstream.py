@@ -1,0 +1,106 @@
+"""The process's reads of SageMaker: cached by job state, coalesced while in flight.
+
+A job in a terminal status (Completed, Failed, Stopped) no longer changes, so its description
+and its candidate pages are cached for ``cache_ttl_seconds``. Anything that can still change
+(jobs in progress, the list of jobs, candidates of a job whose status is not known yet) is
+cached for ``active_cache_ttl_seconds`` at most, so a job's status is never staler than that.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.sagemaker.cache import Cache
+from gateway.sagemaker.client import SageMaker
+from gateway.sagemaker.singleflight import SingleFlight
+
+TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
+MAX_KNOWN_JOBS = 100_000
+
+AWS = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CachePolicy:
+    terminal_ttl: float
+    active_ttl: float
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One upstream read: an operation and its parameters, as a hashable cache key."""
+
+    operation: str
+    params: str  # canonical JSON
+
+    @classmethod
+    def of(cls, operation: str, params: Mapping[str, Any]) -> Read:
+        return cls(operation, json.dumps(params, sort_keys=True, default=str))
+
+    @property
+    def job_name(self) -> str | None:
+        name: str | None = json.loads(self.params).get("AutoMLJobName")
+        return name
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    response: AWS
+    ttl: float  # how long this answer may still be reused; 0 means not at all
+
+
+class Upstream:
+    def __init__(
+        self,
+        sagemaker: SageMaker,
+        cache: Cache,
+        policy: CachePolicy,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sagemaker = sagemaker
+        self._clock = clock
+        self._cache = cache
+        self._policy = policy
+        self._in_flight: SingleFlight[Answer] = SingleFlight()
+        self._terminal_jobs: dict[tuple[str, str], float] = {}
+
+    async def read(self, scope: str, read: Read) -> Answer:
+        key = f"{scope}\x00{read.operation}\x00{read.params}"
+        cached = await self._cache.get(key)
+        if cached is not None:
+            return Answer(cached.value, cached.ttl(self._clock()))
+        return await self._in_flight.do(key, lambda: self._fetch(scope, key, read))
+
+    async def _fetch(self, scope: str, key: str, read: Read) -> Answer:
+        response, size = await self._sagemaker.call(read.operation, json.loads(read.params))
+        ttl = self._ttl(scope, read, response)
+        await self._cache.set(key, response, ttl=ttl, size=size or len(read.params))
+        return Answer(response, ttl)
+
+    def _ttl(self, scope: str, read: Read, response: AWS) -> float:
+        now = self._clock()
+        if read.operation == "list_auto_ml_jobs":
+            for summary in response.get("AutoMLJobSummaries", []):
+                self._learn(scope, summary["AutoMLJobName"], summary["AutoMLJobStatus"], now)
+            return self._policy.active_ttl
+        job = read.job_name
+        if job is None:
+            return 0
+        if read.operation == "describe_auto_ml_job_v2":
+            self._learn(scope, job, response["AutoMLJobStatus"], now)
+        if self._terminal_jobs.get((scope, job), 0) > now:
+            return self._policy.terminal_ttl
+        return self._policy.active_ttl
+
+    def _learn(self, scope: str, job: str, status: str, now: float) -> None:
+        if len(self._terminal_jobs) > MAX_KNOWN_JOBS:
+            self._terminal_jobs = {k: t for k, t in self._terminal_jobs.items() if t > now}
+        if status in TERMINAL_STATUSES:
+            self._terminal_jobs[(scope, job)] = now + self._policy.terminal_ttl
+        else:
+            self._terminal_jobs.pop((scope, job), None)

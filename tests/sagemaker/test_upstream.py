@@ -1,0 +1,169 @@
+"""The process-wide read path: state-aware caching, single-flight, bounded memory."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from gateway.sagemaker.cache import MemoryCache
+from gateway.sagemaker.singleflight import SingleFlight
+from gateway.sagemaker.upstream import CachePolicy, Read, Upstream
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeSageMaker:
+    """Answers like SageMaker for one job whose status the test controls."""
+
+    def __init__(self) -> None:
+        self.status = "InProgress"
+        self.calls: list[str] = []
+        self.gate: asyncio.Event | None = None
+
+    async def call(self, operation: str, params: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        self.calls.append(operation)
+        if self.gate is not None:
+            await self.gate.wait()
+        if operation == "describe_auto_ml_job_v2":
+            return {"AutoMLJobName": "job", "AutoMLJobStatus": self.status}, 200
+        if operation == "list_auto_ml_jobs":
+            summary = {"AutoMLJobName": "job", "AutoMLJobStatus": self.status}
+            return {"AutoMLJobSummaries": [summary]}, 300
+        return {"Candidates": [{"CandidateName": f"c-{self.status}"}]}, 1000
+
+
+DESCRIBE = Read.of("describe_auto_ml_job_v2", {"AutoMLJobName": "job"})
+CANDIDATES = Read.of("list_candidates_for_auto_ml_job", {"AutoMLJobName": "job", "MaxResults": 5})
+JOBS = Read.of("list_auto_ml_jobs", {"MaxResults": 100})
+
+
+def upstream(sagemaker: FakeSageMaker, clock: Clock, **cache: int) -> Upstream:
+    memory = MemoryCache(
+        max_entries=cache.get("entries", 100), max_bytes=cache.get("bytes", 10**6), clock=clock
+    )
+    policy = CachePolicy(terminal_ttl=300, active_ttl=5)
+    return Upstream(sagemaker, memory, policy, clock=clock)  # type: ignore[arg-type]
+
+
+def read(up: Upstream, what: Read, scope: str = "shared") -> dict[str, Any]:
+    return asyncio.run(up.read(scope, what)).response
+
+
+def test_a_job_in_progress_is_never_staler_than_the_active_ttl() -> None:
+    sagemaker, clock = FakeSageMaker(), Clock()
+    up = upstream(sagemaker, clock)
+    assert read(up, DESCRIBE)["AutoMLJobStatus"] == "InProgress"
+    sagemaker.status = "Completed"
+    clock.now += 4.9
+    assert read(up, DESCRIBE)["AutoMLJobStatus"] == "InProgress"  # cached
+    clock.now += 0.2
+    assert read(up, DESCRIBE)["AutoMLJobStatus"] == "Completed"
+    assert sagemaker.calls == ["describe_auto_ml_job_v2"] * 2
+
+
+def test_a_finished_job_and_its_candidates_are_cached_for_the_long_ttl() -> None:
+    sagemaker, clock = FakeSageMaker(), Clock()
+    sagemaker.status = "Completed"
+    up = upstream(sagemaker, clock)
+    read(up, DESCRIBE)
+    read(up, CANDIDATES)
+    clock.now += 299
+    read(up, DESCRIBE)
+    read(up, CANDIDATES)
+    assert len(sagemaker.calls) == 2
+    clock.now += 2
+    read(up, CANDIDATES)
+    assert len(sagemaker.calls) == 3
+
+
+def test_candidates_of_a_job_of_unknown_status_get_the_short_ttl() -> None:
+    sagemaker, clock = FakeSageMaker(), Clock()
+    sagemaker.status = "Completed"
+    up = upstream(sagemaker, clock)
+    read(up, CANDIDATES)
+    clock.now += 6
+    read(up, CANDIDATES)
+    assert sagemaker.calls == ["list_candidates_for_auto_ml_job"] * 2
+
+
+def test_the_job_list_teaches_which_jobs_are_finished_but_is_itself_short_lived() -> None:
+    sagemaker, clock = FakeSageMaker(), Clock()
+    sagemaker.status = "Stopped"
+    up = upstream(sagemaker, clock)
+    read(up, JOBS)
+    read(up, CANDIDATES)
+    clock.now += 60
+    read(up, CANDIDATES)
+    read(up, JOBS)
+    assert sagemaker.calls == ["list_auto_ml_jobs", "list_candidates_for_auto_ml_job"] * 1 + [
+        "list_auto_ml_jobs"
+    ]
+
+
+def test_scopes_never_share_entries() -> None:
+    sagemaker, clock = FakeSageMaker(), Clock()
+    up = upstream(sagemaker, clock)
+    read(up, DESCRIBE, scope="team-a")
+    read(up, DESCRIBE, scope="team-b")
+    assert len(sagemaker.calls) == 2
+
+
+def test_the_cache_is_bounded_in_entries_and_bytes() -> None:
+    sagemaker, clock = FakeSageMaker(), Clock()
+    sagemaker.status = "Completed"
+    up = upstream(sagemaker, clock, entries=2, bytes=10**6)
+    for size in (1, 2, 3):
+        read(up, Read.of("describe_auto_ml_job_v2", {"AutoMLJobName": "job", "x": size}))
+    read(up, Read.of("describe_auto_ml_job_v2", {"AutoMLJobName": "job", "x": 1}))
+    assert len(sagemaker.calls) == 4  # the oldest entry was evicted
+
+    small = upstream(sagemaker, clock, entries=100, bytes=1500)
+    for page in (5, 6):
+        read(small, Read.of("list_candidates_for_auto_ml_job", {"AutoMLJobName": "j", "p": page}))
+    read(small, Read.of("list_candidates_for_auto_ml_job", {"AutoMLJobName": "j", "p": 5}))
+    assert len(sagemaker.calls) == 7  # 1000 + 1000 bytes exceed 1500: the first was dropped
+
+
+def test_concurrent_identical_reads_share_one_call() -> None:
+    sagemaker, clock = FakeSageMaker(), Clock()
+    up = upstream(sagemaker, clock)
+
+    async def many() -> list[dict[str, Any]]:
+        sagemaker.gate = asyncio.Event()
+        reads = [asyncio.create_task(up.read("shared", DESCRIBE)) for _ in range(50)]
+        await asyncio.sleep(0)
+        sagemaker.gate.set()
+        return [answer.response for answer in await asyncio.gather(*reads)]
+
+    answers = asyncio.run(many())
+    assert len(answers) == 50
+    assert sagemaker.calls == ["describe_auto_ml_job_v2"]
+
+
+def test_a_cancelled_caller_does_not_cancel_the_shared_call() -> None:
+    async def scenario() -> str:
+        flight: SingleFlight[str] = SingleFlight()
+        gate = asyncio.Event()
+
+        async def call() -> str:
+            await gate.wait()
+            return "done"
+
+        first = asyncio.create_task(flight.do("k", call))
+        second = asyncio.create_task(flight.do("k", call))
+        await asyncio.sleep(0)
+        first.cancel()
+        gate.set()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        return await second
+
+    assert asyncio.run(scenario()) == "done"
