@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,9 +18,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 
 from gateway.graphiql import GraphiQL
 from gateway.graphiql.assets import VENDOR_DIR
+from gateway.results import ResultCache
 from gateway.sagemaker.autopilot import Autopilot
 from gateway.sagemaker.cache import MemoryCache
 from gateway.sagemaker.client import StaticCredentials, open_sagemaker
@@ -40,6 +44,26 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        results: ResultCache = request.app.state.results
+        key = results.key(context.autopilot.scope, request_data)
+        cached = await results.get(key)
+        if cached is not None:
+            return cached
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        await results.put(key, result, context.autopilot.freshness)
+        return result
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -100,9 +124,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with open_sagemaker(settings, credentials) as sagemaker:
-            app.state.upstream = Upstream(
-                sagemaker, response_cache(settings), cache_policy(settings)
-            )
+            cache = response_cache(settings)
+            app.state.upstream = Upstream(sagemaker, cache, cache_policy(settings))
+            app.state.results = ResultCache(cache, max_ttl=settings.cache_ttl_seconds)
             yield {}
 
     graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)

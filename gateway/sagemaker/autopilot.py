@@ -43,7 +43,7 @@ class Autopilot:
     ) -> None:
         self._upstream = upstream
         self._cursors = cursors
-        self._scope = scope
+        self.scope = scope
         self._limits = PageLimits(
             default_size=settings.default_page_size,
             max_size=settings.max_page_size,
@@ -55,7 +55,7 @@ class Autopilot:
 
     async def _read_many(self, reads: list[Read]) -> list[Answer | BaseException]:
         return await asyncio.gather(
-            *(self._upstream.read(self._scope, read) for read in reads), return_exceptions=True
+            *(self._upstream.read(self.scope, read) for read in reads), return_exceptions=True
         )
 
     async def _read(self, operation: str, params: Mapping[str, Any]) -> AWS:

@@ -108,3 +108,21 @@ def test_a_batch_above_the_cap_is_refused(fresh_gateway: GraphQLClient) -> None:
     response = fresh_gateway.http.post("/graphql", json=[operation] * 11)
     assert response.status_code == 400
     assert "Too many operations" in response.text
+
+
+def test_whole_results_are_reused_only_for_the_same_operation_and_variables(
+    fresh_gateway: GraphQLClient, demo_jobs: list[str]
+) -> None:
+    query = "query ($job: String!) { autoMLJob(name: $job) { autoMLJobName } }"
+    first, second = demo_jobs[0], demo_jobs[1]
+    assert cost(query, fresh_gateway, job=first) == (1, {"autoMLJob": {"autoMLJobName": first}})
+    assert cost(query, fresh_gateway, job=first) == (0, {"autoMLJob": {"autoMLJobName": first}})
+    assert cost(query, fresh_gateway, job=second) == (1, {"autoMLJob": {"autoMLJobName": second}})
+
+
+def test_errors_are_never_cached(fresh_gateway: GraphQLClient) -> None:
+    query = '{ autoMLJob(name: "no-such-job") { autoMLJobName } }'
+    for _ in range(2):
+        before = upstream_calls()
+        assert fresh_gateway.error(query)["extensions"]["code"] == "NOT_FOUND"
+        assert upstream_calls() - before == 1
