@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.helm.helm_binary import installed_helm, unsupported_platform
+
+CHART = Path(__file__).resolve().parents[2] / "helm" / "autopilot-gateway"
+VALUES_ALL = Path(__file__).parent / "values-all.yaml"
+RELEASE = "autopilot-gateway"
+NAMESPACE = "ml-platform"
+# The newest Kubernetes the tests render for; the chart's minimum is checked separately.
+KUBE_VERSION = "1.37.0"
+
+Manifest = dict[str, Any]
+Render = Callable[..., list[Manifest]]
+RunHelm = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session")
+def helm() -> Path:
+    reason = unsupported_platform()
+    if reason is not None:
+        pytest.skip(reason)
+    return installed_helm()
+
+
+@pytest.fixture(scope="session")
+def run_helm(helm: Path) -> RunHelm:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(helm), *args], capture_output=True, text=True, timeout=60, check=False
+        )
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def render(run_helm: RunHelm) -> Render:
+    """Renders the chart with extra `helm template` arguments; each set is rendered once."""
+    rendered: dict[tuple[str, ...], list[Manifest]] = {}
+
+    def render(*args: str) -> list[Manifest]:
+        if args not in rendered:
+            result = run_helm(
+                *("template", RELEASE, str(CHART), "--namespace", NAMESPACE),
+                *("--kube-version", KUBE_VERSION, *args),
+            )
+            assert result.returncode == 0, result.stderr
+            rendered[args] = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+        return rendered[args]
+
+    return render
+
+
+@pytest.fixture(scope="session")
+def default_manifests(render: Render) -> list[Manifest]:
+    return render()
+
+
+@pytest.fixture(scope="session")
+def all_manifests(render: Render) -> list[Manifest]:
+    return render("--values", str(VALUES_ALL))
