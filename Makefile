@@ -31,7 +31,8 @@ assets: $(GRAPHIQL_ASSETS)
 
 ## Serve the gateway on a local SageMaker with demo Autopilot jobs.
 serve: $(INSTALLED) assets
-	$(BIN)/python -m gateway serve --local
+	GATEWAY_AUTH_MODE=$${GATEWAY_AUTH_MODE:-none} GATEWAY_LOG_FORMAT=$${GATEWAY_LOG_FORMAT:-text} \
+		$(BIN)/python -m gateway serve --local
 
 ## Lint, type-check and run the whole test suite.
 test: lint typecheck pytest
@@ -51,7 +52,7 @@ schema: $(INSTALLED)
 	$(BIN)/python -m gateway export-schema > schema.graphql
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules gateway/graphiql/vendor
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules gateway/graphiql/vendor
 
 ## Benchmark: local SageMaker and gateways as processes on loopback (see bench/run.py).
 bench: $(INSTALLED)

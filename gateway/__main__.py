@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
+from pydantic import ValidationError
+
+from gateway.observability import configure_logging
 from gateway.settings import Settings
 
 LOCAL_CREDENTIALS = ("local", "local")
@@ -50,13 +53,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "local-sagemaker":
         _run_local_sagemaker(args.host, args.port, seed=not args.no_seed)
     else:
-        _serve(Settings(), args.host, args.port, local=args.local)
-
-
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+        try:
+            settings = Settings()
+        except ValidationError as error:
+            sys.exit(f"Invalid configuration:\n{error}")
+        _serve(settings, args.host, args.port, local=args.local)
 
 
 def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
@@ -65,7 +66,7 @@ def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
     from gateway.app import create_app
     from gateway.sagemaker.client import StaticCredentials
 
-    _configure_logging(settings)
+    configure_logging(settings.log_level, settings.log_format)
     credentials = None
     if local:
         from gateway.local.server import LocalSageMaker
@@ -76,12 +77,23 @@ def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
         credentials = StaticCredentials(*LOCAL_CREDENTIALS)
         print(f"Local SageMaker with demo jobs at {sagemaker.endpoint_url}", flush=True)
     print(f"GraphiQL: http://{host}:{port}/graphql", flush=True)
-    uvicorn.run(
-        create_app(settings, credentials=credentials),
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level.lower(),
+        "log_config": None,  # keep the gateway's own log format
+        "access_log": False,  # the gateway logs each request with its ID and caller
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or None,
+    }
+    if settings.workers > 1 and not local:
+        uvicorn.run(
+            "gateway.app:from_environment", factory=True, workers=settings.workers, **options
+        )
+    else:
+        uvicorn.run(create_app(settings, credentials=credentials), **options)
 
 
 def _run_local_sagemaker(host: str, port: int, *, seed: bool) -> None:

@@ -7,8 +7,11 @@ AWS credentials are deliberately absent: they come from the standard AWS chain
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import json
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -20,10 +23,10 @@ class Settings(BaseSettings):
         description="SageMaker endpoint; unset means the real AWS endpoint of the region.",
     )
     sagemaker_connect_timeout_seconds: float = Field(
-        3.0, gt=0, description="Timeout for opening a connection to SageMaker."
+        2.0, gt=0, description="Timeout for opening a connection to SageMaker."
     )
     sagemaker_read_timeout_seconds: float = Field(
-        10.0, gt=0, description="Timeout for reading one SageMaker response."
+        8.0, gt=0, description="Timeout for reading one SageMaker response."
     )
     sagemaker_max_attempts: int = Field(
         3, ge=1, le=10, description="Attempts per SageMaker call (botocore standard retry mode)."
@@ -71,6 +74,111 @@ class Settings(BaseSettings):
     )
     graphiql: bool = Field(True, description="Serve the GraphiQL IDE on GET /graphql.")
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
+    log_format: Literal["json", "text"] = Field(
+        "json", description="`json` (one object per line, for log pipelines) or `text`."
+    )
+
+    auth_mode: Literal["jwt", "proxy", "none"] = Field(
+        "jwt",
+        description="`jwt` (bearer tokens), `proxy` (identity headers from a trusted auth "
+        "proxy) or `none` (no authentication: local demos only; logged as a warning).",
+    )
+    jwt_jwks_url: str | None = Field(
+        None, description="JWKS URL; unset: discovered from the issuer's OpenID configuration."
+    )
+    jwt_issuer: str | None = Field(None, description="Required `iss` of bearer tokens.")
+    jwt_audience: str | None = Field(None, description="Required `aud` of bearer tokens.")
+    jwt_algorithms: Annotated[list[str], NoDecode] = Field(
+        ["RS256", "ES256"],
+        description="Accepted signature algorithms, comma-separated (asymmetric only).",
+    )
+    jwt_leeway_seconds: float = Field(
+        30.0, ge=0, le=300, description="Clock skew allowed on `exp` and `nbf`."
+    )
+    jwt_jwks_refresh_seconds: float = Field(
+        300.0, gt=0, description="Shortest interval between JWKS refetches for unknown keys."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        ["127.0.0.1/32", "::1/128"],
+        description="Addresses or CIDRs allowed to set identity headers in `proxy` mode.",
+    )
+    authz_claim: str = Field(
+        "groups", description="The token claim (or proxy groups) the policy matches."
+    )
+    authz_policy: str | None = Field(
+        None,
+        description='JSON mapping a claim value to job-name globs, e.g. `{"ml-team": '
+        '["churn-*"], "admins": ["*"]}`. Set: a caller matching no entry sees nothing. '
+        "Unset: every caller sees every job.",
+    )
+    cors_allow_origins: Annotated[list[str], NoDecode] = Field(
+        [], description="Origins of frontends allowed to call the API, comma-separated."
+    )
+
+    max_query_depth: int = Field(12, ge=1, description="Deepest selection an operation may have.")
+    max_aliases: int = Field(30, ge=0, description="Most aliases in one operation.")
+    max_tokens: int = Field(3000, ge=1, description="Most lexical tokens in one operation.")
+    max_request_bytes: int = Field(
+        65_536, ge=1024, description="Largest request body; larger ones get HTTP 413."
+    )
+    max_upstream_calls_per_operation: int = Field(
+        100, ge=1, description="Most distinct SageMaker reads one operation may make."
+    )
+    request_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Deadline of a request; SageMaker's timeouts and retries must fit in it.",
+    )
+    introspection: bool = Field(True, description="Allow schema introspection queries.")
+    field_suggestions: bool = Field(
+        True, description='Suggest field names in validation errors ("Did you mean ...").'
+    )
+    readiness_cache_seconds: float = Field(
+        10.0, ge=0, description="How long /readyz reuses its last SageMaker check."
+    )
+    workers: int = Field(1, ge=1, le=64, description="Server worker processes.")
+    keep_alive_seconds: float = Field(
+        5.0, gt=0, description="How long idle client connections are kept open."
+    )
+    forwarded_allow_ips: str = Field(
+        "",
+        description="Proxies whose X-Forwarded-For/-Proto are trusted (comma-separated, `*` for "
+        "any); empty: forwarded headers are ignored.",
+    )
+    shutdown_grace_seconds: float = Field(
+        20.0, ge=0, description="How long SIGTERM waits for requests in flight to finish."
+    )
+
+    @field_validator("jwt_algorithms", "trusted_proxies", "cors_allow_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """Lists from the environment: a JSON array, or items separated by commas."""
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _retries_fit_the_deadline(self) -> Settings:
+        worst = self.sagemaker_max_attempts * (
+            self.sagemaker_connect_timeout_seconds + self.sagemaker_read_timeout_seconds
+        )
+        if worst > self.request_timeout_seconds:
+            raise ValueError(
+                f"SageMaker's retries can take {worst:g} s (max_attempts x (connect + read "
+                f"timeouts)), more than request_timeout_seconds ({self.request_timeout_seconds:g})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _jwt_has_keys(self) -> Settings:
+        if self.auth_mode == "jwt" and not (self.jwt_jwks_url or self.jwt_issuer):
+            raise ValueError(
+                "auth_mode jwt needs GATEWAY_JWT_JWKS_URL or GATEWAY_JWT_ISSUER (for discovery); "
+                "set GATEWAY_AUTH_MODE=none only for a local demo"
+            )
+        return self
 
     @model_validator(mode="after")
     def _default_fits_maximum(self) -> Settings:

@@ -34,6 +34,7 @@ def sagemaker_client(local_sagemaker: LocalSageMaker) -> Any:
 @pytest.fixture(scope="session")
 def gateway_settings(local_sagemaker: LocalSageMaker) -> Settings:
     return Settings(
+        auth_mode="none",
         sagemaker_endpoint_url=local_sagemaker.endpoint_url,
         aws_region=local_sagemaker.region,
     )

@@ -167,7 +167,8 @@ def test_assets_are_gzipped_for_browsers_that_accept_it(gateway: GraphQLClient) 
     assert zipped.headers["content-encoding"] == "gzip"
     assert "content-encoding" not in plain.headers
     assert zipped.content == plain.content
-    assert zipped.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
+    for response in (zipped, plain):
+        assert "Accept-Encoding" in [v.strip() for v in response.headers["vary"].split(",")]
 
 
 def test_an_asset_url_with_another_digest_is_not_found(gateway: GraphQLClient) -> None:
@@ -187,7 +188,8 @@ def test_graphql_over_get_and_post_still_work(gateway: GraphQLClient) -> None:
     query = '{ autoMLJob(name: "customer-churn-xgb") { autoMLJobName } }'
     assert gateway.data(query)["autoMLJob"]["autoMLJobName"] == "customer-churn-xgb"
     for accept in ("application/json", "text/html"):
-        response = gateway.http.get("/graphql", params={"query": query}, headers={"Accept": accept})
+        headers = {"Accept": accept, "GraphQL-Require-Preflight": "1"}
+        response = gateway.http.get("/graphql", params={"query": query}, headers=headers)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("application/json")
         assert response.json()["data"]["autoMLJob"]["autoMLJobName"] == "customer-churn-xgb"

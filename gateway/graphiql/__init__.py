@@ -58,9 +58,11 @@ class GraphiQL:
             return []
         return [Route(f"/{ASSETS_PREFIX}/{{digest}}/{{name}}", self.asset, methods=["GET"])]
 
-    def in_front_of(self, graphql: GraphQL[Any, Any]) -> ASGIApp:
-        """``graphql``, except that browsers asking for the IDE get this page."""
-        return _PageInFrontOf(self, graphql) if self.enabled else graphql
+    def in_front_of(self, graphql: GraphQL[Any, Any], app: ASGIApp | None = None) -> ASGIApp:
+        """``app`` (by default ``graphql``), except that browsers asking for the IDE, by
+        ``graphql``'s rule, get this page."""
+        then = app or graphql
+        return _PageInFrontOf(self, graphql, then) if self.enabled else then
 
     def page(self, request: Request) -> Response:
         if self._assets is None:
@@ -103,9 +105,10 @@ class _PageInFrontOf:
     reach Strawberry exactly as they did when it rendered its page itself.
     """
 
-    def __init__(self, graphiql: GraphiQL, graphql: GraphQL[Any, Any]) -> None:
+    def __init__(self, graphiql: GraphiQL, graphql: GraphQL[Any, Any], then: ASGIApp) -> None:
         self._graphiql = graphiql
         self._graphql = graphql
+        self._then = then
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -114,4 +117,4 @@ class _PageInFrontOf:
             if self._graphql.should_render_graphql_ide(adapter):
                 await self._graphiql.page(request)(scope, receive, send)
                 return
-        await self._graphql(scope, receive, send)
+        await self._then(scope, receive, send)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from strawberry.dataloader import DataLoader
 
-from gateway.errors import NotFound
+from gateway.errors import BadUserInput, NotFound, UpstreamUnavailable
 from gateway.sagemaker.candidates import (
     MAX_CANDIDATES_PER_CALL,
     CandidateQuery,
@@ -29,7 +29,21 @@ from gateway.sagemaker.paging import FetchPage, Listing, Page
 from gateway.sagemaker.upstream import AWS, Answer, Read, Upstream
 from gateway.settings import Settings
 
-SHARED_SCOPE = "shared"
+
+class JobAccess(Protocol):
+    """Which jobs a caller may see, and a name for that set shared by equal callers."""
+
+    @property
+    def scope(self) -> str: ...
+
+    def allows(self, job_name: str) -> bool: ...
+
+
+class AllJobs:
+    scope = "all"
+
+    def allows(self, job_name: str) -> bool:
+        return True
 
 
 class Autopilot:
@@ -39,11 +53,16 @@ class Autopilot:
         settings: Settings,
         cursors: CursorCodec,
         *,
-        scope: str = SHARED_SCOPE,
+        access: JobAccess | None = None,
     ) -> None:
         self._upstream = upstream
         self._cursors = cursors
-        self.scope = scope
+        self._access = access or AllJobs()
+        self.scope = self._access.scope
+        self._deadline = asyncio.get_running_loop().time() + settings.request_timeout_seconds
+        self._timeout = settings.request_timeout_seconds
+        self._max_reads = settings.max_upstream_calls_per_operation
+        self._seen: set[Read] = set()
         self._limits = PageLimits(
             default_size=settings.default_page_size,
             max_size=settings.max_page_size,
@@ -59,19 +78,40 @@ class Autopilot:
         )
 
     async def _read(self, operation: str, params: Mapping[str, Any]) -> AWS:
-        answer = await self._reads.load(Read.of(operation, params))
+        read = Read.of(operation, params)
+        if read not in self._seen:
+            if len(self._seen) == self._max_reads:
+                raise BadUserInput(
+                    f"This operation needs more than {self._max_reads} SageMaker reads; "
+                    "ask for fewer jobs or smaller pages."
+                )
+            self._seen.add(read)
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                answer = await self._reads.load(read)
+        except TimeoutError:
+            raise UpstreamUnavailable(
+                f"SageMaker did not answer within the request's deadline ({self._timeout:g} s)."
+            ) from None
         self.freshness = min(self.freshness, answer.ttl)
         return answer.response
+
+    def _check_access(self, job_name: str) -> None:
+        """A job the caller may not see does not exist for them: the same NOT_FOUND."""
+        if not self._access.allows(job_name):
+            raise NotFound(f"No AutoML job named '{job_name}'.")
 
     async def job(self, name: str) -> AWS:
         """DescribeAutoMLJobV2 of a job; ``NOT_FOUND`` when there is none."""
         check_job_name(name)
+        self._check_access(name)
         return await self._read("describe_auto_ml_job_v2", {"AutoMLJobName": name})
 
     async def candidate(self, job_name: str, candidate_name: str) -> AWS:
         """One candidate by job and name; ``NOT_FOUND`` when there is none."""
         check_job_name(job_name)
         check_candidate_name(candidate_name, "id")
+        self._check_access(job_name)
         query = CandidateQuery(job_name=job_name, candidate_name_equals=candidate_name)
         response = await self._read("list_candidates_for_auto_ml_job", query.request(None, 1))
         for candidate in response.get("Candidates", []):
@@ -81,6 +121,8 @@ class Autopilot:
         raise NotFound(f"No candidate named '{candidate_name}' in AutoML job '{job_name}'.")
 
     def candidates(self, query: CandidateQuery) -> PagedList[AWS]:
+        self._check_access(query.job_name)
+
         async def fetch(token: str | None, max_results: int) -> Page[AWS]:
             params = query.request(token, max_results)
             response = await self._read("list_candidates_for_auto_ml_job", params)
@@ -103,5 +145,6 @@ class Autopilot:
             key=job_key,
             max_page_size=MAX_JOBS_PER_CALL,
             fetch_reversed=fetcher(reverse=True) if query.reversible else None,
+            visible=lambda summary: self._access.allows(job_key(summary)),
         )
         return PagedList(listing, query.fingerprint, self._cursors, self._limits)

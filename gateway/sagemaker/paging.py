@@ -54,6 +54,8 @@ class Listing(Generic[T]):
     max_page_size: int
     fetch_reversed: FetchPage[T] | None = None
     """The same items in exactly reversed order, when SageMaker can sort them so."""
+    visible: Callable[[T], bool] | None = None
+    """Which items the caller may see; the others are skipped as if absent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,8 @@ async def _scan(
             start = None
         for index in range(skip, len(page.items)):
             item = page.items[index]
-            yield item, Position(token, size, index, listing.key(item), reverse)
+            if listing.visible is None or listing.visible(item):
+                yield item, Position(token, size, index, listing.key(item), reverse)
         if page.next_token is None:
             return
         token, skip, size = page.next_token, 0, page_size()

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from graphql import GraphQLError
 from strawberry import Schema
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import BatchingConfig, StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -21,12 +30,25 @@ class GatewaySchema(Schema):
 
 
 def build_schema(settings: Settings | None = None) -> Schema:
-    """The schema; ``settings`` enables operation batching (a JSON array of operations)."""
-    batching = BatchingConfig(max_operations=settings.max_batch_operations) if settings else None
+    """The schema; ``settings`` adds its limits, caches and operation batching."""
+    if settings is None:
+        return GatewaySchema(query=Query, extensions=[ErrorCodes])
+    extensions: list[Any] = [
+        ErrorCodes,
+        lambda: ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
     return GatewaySchema(
         query=Query,
-        extensions=[ErrorCodes],
-        config=StrawberryConfig(batching_config=batching),
+        extensions=extensions,
+        config=StrawberryConfig(
+            batching_config=BatchingConfig(max_operations=settings.max_batch_operations),
+            disable_field_suggestions=not settings.field_suggestions,
+        ),
     )
 
 

@@ -50,9 +50,14 @@ class ErrorCodes(MaskErrors):
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
+        request_id = getattr(self.execution_context.context, "request_id", None)
         for error in processed:
-            if "code" not in (error.extensions or {}):
+            extensions = dict(error.extensions or {})
+            if "code" not in extensions:
                 original = error.original_error
                 code = original.code if isinstance(original, GatewayError) else "BAD_USER_INPUT"
-                error.extensions = {**(error.extensions or {}), "code": code}
+                extensions["code"] = code
+            if request_id is not None:
+                extensions["requestId"] = request_id
+            error.extensions = extensions
         return processed

@@ -30,7 +30,7 @@ def assert_clean(error: dict[str, Any]) -> None:
     text = repr(error)
     for leak in LEAKS:
         assert leak not in text, f"{leak!r} leaked into {error}"
-    assert set(error.get("extensions", {})) == {"code"}
+    assert set(error.get("extensions", {})) == {"code", "requestId"}
 
 
 def test_unknown_job_is_not_found(gateway: GraphQLClient) -> None:
@@ -124,6 +124,7 @@ def unreachable_gateway() -> Iterator[GraphQLClient]:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     settings = Settings(
+        auth_mode="none",
         sagemaker_endpoint_url=f"http://127.0.0.1:{closed_port}",
         sagemaker_max_attempts=1,
         sagemaker_connect_timeout_seconds=1,

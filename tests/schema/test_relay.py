@@ -343,6 +343,7 @@ def test_cursors_survive_a_restart_only_with_a_configured_secret(
     from tests.gateway_server import running_gateway
 
     settings = Settings(
+        auth_mode="none",
         sagemaker_endpoint_url=local_sagemaker.endpoint_url,
         aws_region=local_sagemaker.region,
         cursor_secret="s3cret-for-tests",  # type: ignore[arg-type]

@@ -1,0 +1,78 @@
+"""Logs and metrics that follow a request: its ID and its caller, in every line and label."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from prometheus_client import Counter, Gauge, Histogram
+
+request_id: ContextVar[str] = ContextVar("request_id", default="-")
+caller_id: ContextVar[str] = ContextVar("caller_id", default="-")
+
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+HTTP_REQUESTS_IN_FLIGHT = Gauge("gateway_http_requests_in_flight", "HTTP requests being served.")
+HTTP_REQUEST_SECONDS = Histogram(
+    "gateway_http_request_seconds",
+    "Time to answer an HTTP request, by route and status.",
+    ["route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+GRAPHQL_OPERATIONS = Counter(
+    "gateway_graphql_operations",
+    "GraphQL operations, by operation name and outcome (OK or the first error's code).",
+    ["operation", "outcome"],
+)
+
+
+def new_request_id(given: str | None) -> str:
+    """The client's X-Request-ID when it is a sane token, else a fresh one."""
+    if given and _VALID_REQUEST_ID.fullmatch(given):
+        return given
+    return uuid.uuid4().hex
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": request_id.get(),
+            "caller": caller_id.get(),
+        }
+        for key in ("method", "path", "status", "duration_ms"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__(
+            "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(caller)s] %(message)s"
+        )
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.request_id = request_id.get()
+        record.caller = caller_id.get()
+        return super().format(record)
+
+
+def configure_logging(level: str, log_format: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
