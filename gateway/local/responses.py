@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -95,6 +96,12 @@ def create_app(service: str, autopilot: LocalAutopilot) -> Flask:
             raise RuntimeError(f"moto's SageMaker app has no {SAGEMAKER_VIEW!r} view to replace")
 
         def dispatch(request: Any, full_url: str, headers: Any) -> Any:
+            operation = str(request.headers.get("X-Amz-Target", "")).rpartition(".")[2]
+            fault = autopilot.faults.take(operation)
+            if fault is not None:
+                time.sleep(fault.delay_seconds)
+                if fault.code:
+                    return fault.response()
             return LocalSageMakerResponse(autopilot)._dispatch(request, full_url, headers)
 
         dispatch.__name__ = "dispatch"

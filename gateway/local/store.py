@@ -40,6 +40,7 @@ from gateway.local.candidates import (
     partition,
     stable_seed,
 )
+from gateway.local.faults import Faults
 from gateway.local.pagination import PageTokenCodec
 from gateway.local.validation import validate_request
 
@@ -341,6 +342,8 @@ class LocalAutopilot:
         self._jobs: dict[tuple[str, str], dict[str, _Job]] = {}
         self._lock = threading.RLock()
         self._tokens = PageTokenCodec(token_key)
+        self.faults = Faults()
+        """Failures to answer with instead of the real thing, for tests (see faults.py)."""
 
     # -- helpers ---------------------------------------------------------------------------
 

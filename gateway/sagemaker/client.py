@@ -137,7 +137,7 @@ async def open_sagemaker(
         aws_secret_access_key=credentials.secret_access_key if credentials else None,
     )
     config = AioConfig(
-        retries={"mode": "standard", "max_attempts": settings.sagemaker_max_attempts},
+        retries={"mode": "standard", "total_max_attempts": settings.sagemaker_max_attempts},
         connect_timeout=settings.sagemaker_connect_timeout_seconds,
         read_timeout=settings.sagemaker_read_timeout_seconds,
         max_pool_connections=settings.sagemaker_max_pool_connections,
