@@ -23,6 +23,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from gateway.auth import Policy
 from gateway.graphiql import GraphiQL
 from gateway.graphiql.assets import VENDOR_DIR
 from gateway.middleware import PREFLIGHT_HEADERS, GraphQLGuard, RequestContext
@@ -35,14 +36,14 @@ from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.readiness import Readiness
 from gateway.sagemaker.upstream import CachePolicy, Upstream
 from gateway.schema import Context, build_schema
-from gateway.security import access_for, build_authenticator, describe_caller
+from gateway.security import access_for, authentication, describe_caller
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
 class GatewayGraphQL(GraphQL[Context, None]):
-    def __init__(self, settings: Settings, cursors: CursorCodec, access_policy: Any) -> None:
+    def __init__(self, settings: Settings, cursors: CursorCodec, access_policy: Policy) -> None:
         # Strawberry's IDE page loads GraphiQL from a CDN; gateway.graphiql serves our own.
         super().__init__(build_schema(settings), graphql_ide=None)
         self._settings = settings
@@ -147,7 +148,7 @@ def create_app(
 
     ``graphiql_assets`` is where GraphiQL's bundles were built; tests point it elsewhere.
     """
-    authenticator, access_policy = build_authenticator(settings)
+    authenticator, access_policy = authentication(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, Any]]:

@@ -16,7 +16,7 @@ import orjson
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.errors import GatewayError
+from gateway.auth import AuthError
 from gateway.observability import (
     HTTP_REQUEST_SECONDS,
     HTTP_REQUESTS_IN_FLIGHT,
@@ -156,10 +156,10 @@ class GraphQLGuard:
         client = scope.get("client")
         try:
             caller = await self.authenticator.authenticate(client[0] if client else None, headers)
-        except GatewayError as error:
-            challenge = getattr(error, "www_authenticate", 'Bearer realm="autopilot-gateway"')
-            extra = {"www-authenticate": challenge}
-            await send_error(send, 401, error.message, error.code, rid, extra)
+        except AuthError as error:
+            await send_error(
+                send, error.status_code, error.message, error.code, rid, error.headers()
+            )
             return
         scope["state"]["caller"] = caller
         caller_id.set(self.describe_caller(caller))

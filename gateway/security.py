@@ -3,31 +3,37 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
 
+from gateway.auth import Authenticator, Caller, JobFilter, Policy, build_authenticator, build_policy
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-class NoAuthentication:
-    async def authenticate(self, peer_host: str | None, headers: Mapping[str, str]) -> Any:
-        return None
-
-
-def build_authenticator(settings: Settings) -> tuple[Any, Any]:
+def authentication(settings: Settings) -> tuple[Authenticator, Policy]:
+    """The authenticator and policy of the configured mode; ValueError on a bad configuration."""
     if settings.auth_mode == "none":
         logger.warning(
             "GATEWAY_AUTH_MODE=none: anyone who can reach the gateway can read every "
             "Autopilot job its AWS role can. Use this only for a local demo."
         )
-    return NoAuthentication(), None
+    authenticator = build_authenticator(
+        settings.auth_mode,
+        jwt_jwks_url=settings.jwt_jwks_url,
+        jwt_issuer=settings.jwt_issuer,
+        jwt_audience=settings.jwt_audience,
+        jwt_algorithms=settings.jwt_algorithms,
+        jwt_leeway_seconds=settings.jwt_leeway_seconds,
+        jwt_jwks_refresh_seconds=settings.jwt_jwks_refresh_seconds,
+        trusted_proxies=settings.trusted_proxies,
+    )
+    policy = build_policy(settings.auth_mode, settings.authz_claim, settings.authz_policy)
+    return authenticator, policy
 
 
-def access_for(policy: Any, caller: Any) -> Any:
-    return None
+def access_for(policy: Policy, caller: Caller | None) -> JobFilter | None:
+    return None if caller is None else policy.for_caller(caller)
 
 
-def describe_caller(caller: Any) -> str:
-    return "anonymous"
+def describe_caller(caller: Caller) -> str:
+    return caller.subject

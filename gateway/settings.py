@@ -96,7 +96,7 @@ class Settings(BaseSettings):
         30.0, ge=0, le=300, description="Clock skew allowed on `exp` and `nbf`."
     )
     jwt_jwks_refresh_seconds: float = Field(
-        300.0, gt=0, description="Shortest interval between JWKS refetches for unknown keys."
+        60.0, gt=0, description="Shortest interval between JWKS fetches of any kind."
     )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         ["127.0.0.1/32", "::1/128"],
@@ -172,11 +172,17 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _jwt_has_keys(self) -> Settings:
-        if self.auth_mode == "jwt" and not (self.jwt_jwks_url or self.jwt_issuer):
+    def _auth_is_complete(self) -> Settings:
+        if self.auth_mode == "jwt" and not (self.jwt_issuer and self.jwt_audience):
             raise ValueError(
-                "auth_mode jwt needs GATEWAY_JWT_JWKS_URL or GATEWAY_JWT_ISSUER (for discovery); "
+                "auth_mode jwt needs GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE (and "
+                "GATEWAY_JWT_JWKS_URL unless the issuer publishes an OpenID configuration); "
                 "set GATEWAY_AUTH_MODE=none only for a local demo"
+            )
+        if self.auth_mode == "proxy" and self.forwarded_allow_ips.strip() == "*":
+            raise ValueError(
+                "auth_mode proxy with GATEWAY_FORWARDED_ALLOW_IPS=* would let any client choose "
+                "the address checked against GATEWAY_TRUSTED_PROXIES; leave it empty"
             )
         return self
 

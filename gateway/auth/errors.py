@@ -60,7 +60,7 @@ class AuthUnavailable(AuthError):
     sending their users through sign-in again.
     """
 
-    code = "AUTH_UNAVAILABLE"
+    code = "UPSTREAM_UNAVAILABLE"  # the identity provider is the upstream that is down
     status_code = 503
 
     def __init__(self, retry_after_seconds: float) -> None:

@@ -9,7 +9,7 @@ from gateway.errors import GatewayError
 def test_errors_are_gateway_errors_with_stable_codes() -> None:
     assert issubclass(Unauthenticated, GatewayError)
     assert Unauthenticated("x").code == "UNAUTHENTICATED"
-    assert AuthUnavailable(1).code == "AUTH_UNAVAILABLE"
+    assert AuthUnavailable(1).code == "UPSTREAM_UNAVAILABLE"
 
 
 def test_the_challenge_quotes_only_what_rfc_6750_allows() -> None:

@@ -159,7 +159,7 @@ async def test_without_any_keys_yet_tokens_are_refused_as_unavailable(
     with pytest.raises(AuthUnavailable) as raised:
         await tokens.authenticate(bearer(token))
     assert raised.value.status_code == 503
-    assert raised.value.code == "AUTH_UNAVAILABLE"
+    assert raised.value.code == "UPSTREAM_UNAVAILABLE"
     assert raised.value.headers() == {"Retry-After": "60"}
     assert "tokens are refused until then" in caplog.text
     clock.advance(REFRESH / 2)
