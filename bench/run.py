@@ -103,6 +103,7 @@ def gateway(sagemaker_url: str, **settings: str) -> Iterator[str]:
     env = {
         "GATEWAY_SAGEMAKER_ENDPOINT_URL": sagemaker_url,
         "GATEWAY_LOG_LEVEL": "warning",
+        "GATEWAY_AUTH_MODE": "none",
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
         **{f"GATEWAY_{key.upper()}": value for key, value in settings.items()},

@@ -1,0 +1,28 @@
+"""The benchmark still runs end to end (its figures are read by people, not asserted here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_the_benchmark_runs_and_counts_upstream_calls() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--runs", "1", "--requests", "5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    lines = {
+        line.split(".")[0]: line
+        for line in result.stdout.splitlines()
+        if line[:2] in {"1.", "2.", "3.", "4.", "5."}
+    }
+    assert set(lines) == {"1", "2", "3", "4", "5"}
+    assert "21 / 0" in lines["3"]  # leaderboard: cold calls / warm calls
+    assert "= 1.00" in lines["4"]  # 50 concurrent leaderboards cost what one does
