@@ -70,7 +70,7 @@ def test_server_errors_are_retried_then_reported_as_upstream_unavailable(
 
 
 def test_the_request_deadline_keeps_partial_data(
-    gateway_settings: Settings, faults: Any, demo_jobs: list[str]
+    gateway_settings: Settings, faults: Any, big_job: str
 ) -> None:
     settings = {
         "request_timeout_seconds": 1.5,
@@ -78,15 +78,21 @@ def test_the_request_deadline_keeps_partial_data(
         "sagemaker_connect_timeout_seconds": 0.2,
         "sagemaker_read_timeout_seconds": 1.2,
     }
-    ids = [GlobalID("AutoMLJob", name) for name in demo_jobs[:2]]
-    query = "query ($ids: [ID!]!) { nodes(ids: $ids) { ... on AutoMLJob { autoMLJobName } } }"
+    page = """query ($job: String!, $first: Int) {
+      candidates(jobName: $job, first: $first) { pageInfo { endCursor } }
+    }"""
+    both = """query ($job: String!, $after: String) {
+      a: autoMLJob(name: $job) { autoMLJobName }
+      b: autoMLJob(name: $job) { candidates(first: 5, after: $after) { edges { cursor } } }
+    }"""
     with gateway_with(gateway_settings, **settings) as client:
-        faults.inject("DescribeAutoMLJobV2", code="", times=2, delay_seconds=0.9)
+        cursor = client.data(page, job=big_job, first=3)["candidates"]["pageInfo"]["endCursor"]
+        # resuming after the cursor reads its page again, then the next one: two calls in a row
+        faults.inject("ListCandidatesForAutoMLJob", code="", times=2, delay_seconds=0.9)
         started = time.monotonic()
-        body = client.post(query, ids=ids)
+        body = client.post(both, job=big_job, after=cursor)
         assert time.monotonic() - started < 3
-    assert body["data"]["nodes"][0] == {"autoMLJobName": demo_jobs[0]}
-    assert body["data"]["nodes"][1] is None
+    assert body["data"] == {"a": {"autoMLJobName": big_job}, "b": None}
     assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
     assert "deadline" in body["errors"][0]["message"]
 

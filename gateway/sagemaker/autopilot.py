@@ -88,7 +88,9 @@ class Autopilot:
             self._seen.add(read)
         try:
             async with asyncio.timeout_at(self._deadline):
-                answer = await self._reads.load(read)
+                # shielded: other fields awaiting the same read get their own timeout, not
+                # a cancelled future
+                answer = await asyncio.shield(self._reads.load(read))
         except TimeoutError:
             raise UpstreamUnavailable(
                 f"SageMaker did not answer within the request's deadline ({self._timeout:g} s)."

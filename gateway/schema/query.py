@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -163,10 +164,11 @@ class Query:
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
         if len(ids) > MAX_NODE_IDS:
             raise BadUserInput(f"`ids` may hold at most {MAX_NODE_IDS} IDs, got {len(ids)}.")
-        results: list[relay.Node | None] = []
-        for global_id in ids:
-            try:
-                results.append(await _resolve_node(info, global_id))
-            except GatewayError as error:
-                results.append(error)  # type: ignore[arg-type]  # an error at this index
-        return results
+        resolved = await asyncio.gather(
+            *(_resolve_node(info, global_id) for global_id in ids), return_exceptions=True
+        )
+        for result in resolved:
+            if isinstance(result, BaseException) and not isinstance(result, GatewayError):
+                raise result
+        # A GatewayError in the list becomes null with that error at its index.
+        return resolved  # type: ignore[return-value]
