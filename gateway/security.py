@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from gateway.auth import Authenticator, Caller, JobFilter, Policy, build_authenticator, build_policy
 from gateway.settings import Settings
-
-logger = logging.getLogger(__name__)
 
 
 def authentication(settings: Settings) -> tuple[Authenticator, Policy]:
     """The authenticator and policy of the configured mode; ValueError on a bad configuration."""
-    if settings.auth_mode == "none":
-        logger.warning(
-            "GATEWAY_AUTH_MODE=none: anyone who can reach the gateway can read every "
-            "Autopilot job its AWS role can. Use this only for a local demo."
-        )
     authenticator = build_authenticator(
         settings.auth_mode,
         jwt_jwks_url=settings.jwt_jwks_url,
