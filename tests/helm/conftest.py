@@ -12,6 +12,9 @@ from tests.helm.helm_binary import installed_helm, unsupported_platform
 
 CHART = Path(__file__).resolve().parents[2] / "helm" / "autopilot-gateway"
 VALUES_ALL = Path(__file__).parent / "values-all.yaml"
+# What every installation must set (the issuer and audience of tokens); renders include it.
+VALUES_REQUIRED = Path(__file__).parent / "values-required.yaml"
+REQUIRED = ("--values", str(VALUES_REQUIRED))
 RELEASE = "autopilot-gateway"
 NAMESPACE = "ml-platform"
 # The newest Kubernetes the tests render for; the chart's minimum is checked separately.
@@ -42,14 +45,15 @@ def run_helm(helm: Path) -> RunHelm:
 
 @pytest.fixture(scope="session")
 def render(run_helm: RunHelm) -> Render:
-    """Renders the chart with extra `helm template` arguments; each set is rendered once."""
+    """Renders the chart with the required values and extra `helm template` arguments; each
+    set is rendered once."""
     rendered: dict[tuple[str, ...], list[Manifest]] = {}
 
     def render(*args: str) -> list[Manifest]:
         if args not in rendered:
             result = run_helm(
                 *("template", RELEASE, str(CHART), "--namespace", NAMESPACE),
-                *("--kube-version", KUBE_VERSION, *args),
+                *("--kube-version", KUBE_VERSION, *REQUIRED, *args),
             )
             assert result.returncode == 0, result.stderr
             rendered[args] = [doc for doc in yaml.safe_load_all(result.stdout) if doc]

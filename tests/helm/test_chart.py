@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import tomllib
 from typing import Any
 
 import kubernetes_validate
 import pytest
+import yaml
 
 from tests.helm.conftest import (
     CHART,
     KUBE_VERSION,
     NAMESPACE,
     RELEASE,
+    REQUIRED,
     VALUES_ALL,
     Manifest,
     Render,
@@ -72,7 +75,9 @@ def manifests(
 # Lint and render
 
 
-@pytest.mark.parametrize("values", [(), ("--values", str(VALUES_ALL))], ids=["default", "all"])
+@pytest.mark.parametrize(
+    "values", [REQUIRED, ("--values", str(VALUES_ALL))], ids=["default", "all"]
+)
 def test_lint_strict(run_helm: RunHelm, values: tuple[str, ...]) -> None:
     result = run_helm("lint", "--strict", str(CHART), "--kube-version", KUBE_VERSION, *values)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -97,7 +102,7 @@ def test_everything_is_named_labelled_and_namespaced(manifests: list[Manifest]) 
         assert labels["app.kubernetes.io/instance"] == "autopilot-gateway"
         assert labels["app.kubernetes.io/managed-by"] == "Helm"
         assert labels["app.kubernetes.io/version"] == "0.1.0"
-        assert labels["helm.sh/chart"] == "autopilot-gateway-0.1.0"
+        assert labels["helm.sh/chart"] == "autopilot-gateway-0.2.0"
 
 
 def test_no_secret_is_ever_rendered(manifests: list[Manifest]) -> None:
@@ -128,7 +133,7 @@ def test_manifests_are_valid_kubernetes(
 
 def test_minimum_kubernetes_version(run_helm: RunHelm) -> None:
     def template(version: str) -> subprocess.CompletedProcess[str]:
-        return run_helm("template", str(CHART), "--kube-version", version)
+        return run_helm("template", str(CHART), "--kube-version", version, *REQUIRED)
 
     assert template("1.30.0").returncode == 0
     # Managed clusters report pre-release-like versions; they must satisfy ">=1.30".
@@ -201,9 +206,9 @@ def test_termination_grace_follows_the_shutdown_grace(render: Render) -> None:
 
 
 def test_explicit_termination_grace_must_cover_the_drain(run_helm: RunHelm) -> None:
-    ok = run_helm("template", str(CHART), "--set", "terminationGracePeriodSeconds=25")
+    ok = run_helm("template", str(CHART), *REQUIRED, "--set", "terminationGracePeriodSeconds=25")
     assert ok.returncode == 0, ok.stderr
-    short = run_helm("template", str(CHART), "--set", "terminationGracePeriodSeconds=24")
+    short = run_helm("template", str(CHART), *REQUIRED, "--set", "terminationGracePeriodSeconds=24")
     assert short.returncode != 0
     assert "terminationGracePeriodSeconds (24) must be at least" in short.stderr
 
@@ -225,34 +230,55 @@ def test_config_changes_roll_the_pods(render: Render, default_manifests: list[Ma
 EXPECTED_CONFIG = {
     "GATEWAY_AWS_REGION": "eu-west-1",
     "GATEWAY_SAGEMAKER_ENDPOINT_URL": "https://api.sagemaker.eu-west-1.amazonaws.com",
-    "GATEWAY_LOG_LEVEL": "warning",
-    "GATEWAY_GRAPHIQL": "false",
+    "GATEWAY_SAGEMAKER_CONNECT_TIMEOUT_SECONDS": "1.5",
+    "GATEWAY_SAGEMAKER_READ_TIMEOUT_SECONDS": "2.5",
+    "GATEWAY_SAGEMAKER_MAX_ATTEMPTS": "4",
+    "GATEWAY_SAGEMAKER_MAX_POOL_CONNECTIONS": "64",
+    "GATEWAY_SAGEMAKER_MAX_CONCURRENCY": "24",
+    "GATEWAY_CACHE_TTL_SECONDS": "600",
+    "GATEWAY_ACTIVE_CACHE_TTL_SECONDS": "2",
+    "GATEWAY_CACHE_MAX_ENTRIES": "5000",
+    "GATEWAY_CACHE_MAX_MEGABYTES": "128",
+    "GATEWAY_MAX_BATCH_OPERATIONS": "5",
     "GATEWAY_DEFAULT_PAGE_SIZE": "50",
     "GATEWAY_MAX_PAGE_SIZE": "500",
     "GATEWAY_MAX_UPSTREAM_CALLS_PER_FIELD": "10",
-    "GATEWAY_WORKERS": "1",
+    "GATEWAY_MAX_UPSTREAM_CALLS_PER_OPERATION": "50",
+    "GATEWAY_MAX_QUERY_DEPTH": "10",
+    "GATEWAY_MAX_ALIASES": "20",
+    "GATEWAY_MAX_TOKENS": "2000",
+    "GATEWAY_MAX_REQUEST_BYTES": "32768",
+    "GATEWAY_REQUEST_TIMEOUT_SECONDS": "20",
+    "GATEWAY_INTROSPECTION": "true",
+    "GATEWAY_FIELD_SUGGESTIONS": "true",
+    "GATEWAY_GRAPHIQL": "true",
+    "GATEWAY_LOG_LEVEL": "warning",
+    "GATEWAY_LOG_FORMAT": "text",
     "GATEWAY_AUTH_MODE": "jwt",
     "GATEWAY_JWT_JWKS_URL": "https://login.example.com/.well-known/jwks.json",
     "GATEWAY_JWT_ISSUER": "https://login.example.com/",
-    "GATEWAY_JWT_AUDIENCE": "autopilot-gateway",
-    "GATEWAY_JWT_ALGORITHMS": '["RS256","ES256"]',
-    "GATEWAY_JWT_LEEWAY_SECONDS": "30",
-    "GATEWAY_AUTHZ_CLAIM": "groups",
+    # A string setting: several audiences are comma-separated, not JSON.
+    "GATEWAY_JWT_AUDIENCE": "autopilot-gateway,ml-portal",
+    "GATEWAY_JWT_ALGORITHMS": '["RS256","PS256","EdDSA"]',
+    "GATEWAY_JWT_LEEWAY_SECONDS": "10",
+    "GATEWAY_JWT_JWKS_REFRESH_SECONDS": "120",
+    "GATEWAY_TRUSTED_PROXIES": '["10.0.0.0/8","fd00::/8"]',
+    "GATEWAY_AUTHZ_CLAIM": "roles",
     "GATEWAY_AUTHZ_POLICY": '{"churn-team":["customer-churn-*"],"ml-platform":["*"]}',
     "GATEWAY_CORS_ALLOW_ORIGINS": '["https://ml.example.com"]',
+    "GATEWAY_READINESS_CACHE_SECONDS": "15",
+    "GATEWAY_WORKERS": "2",
+    "GATEWAY_KEEP_ALIVE_SECONDS": "75",
+    "GATEWAY_FORWARDED_ALLOW_IPS": "10.0.0.0/8",
     "GATEWAY_SHUTDOWN_GRACE_SECONDS": "25",
-    "GATEWAY_CACHE_MAX_MEGABYTES": "128",
-    "GATEWAY_SAGEMAKER_READ_TIMEOUT_SECONDS": "2.5",
+    # extraConfig, as is.
+    "GATEWAY_FUTURE_SETTING": "on",
 }
 
 
 def test_every_setting_becomes_a_gateway_variable(all_manifests: list[Manifest]) -> None:
     assert one(all_manifests, "ConfigMap")["data"] == EXPECTED_CONFIG
     assert json.loads(EXPECTED_CONFIG["GATEWAY_AUTHZ_POLICY"])["ml-platform"] == ["*"]
-
-
-def test_unset_settings_keep_the_gateway_defaults(default_manifests: list[Manifest]) -> None:
-    assert one(default_manifests, "ConfigMap")["data"] == {"GATEWAY_SHUTDOWN_GRACE_SECONDS": "20"}
 
 
 def test_settings_reach_the_container_as_gateway_variables(manifests: list[Manifest]) -> None:
@@ -267,7 +293,8 @@ def test_settings_reach_the_container_as_gateway_variables(manifests: list[Manif
 
 def test_secrets_are_referenced_never_held(all_manifests: list[Manifest]) -> None:
     data = one(all_manifests, "ConfigMap")["data"]
-    assert not [name for name in data if re.search("SECRET|PASSWORD|TOKEN", name)]
+    # GATEWAY_MAX_TOKENS is a limit on query tokens, not a credential.
+    assert not [name for name in data if re.search("SECRET|PASSWORD|PRIVATE_KEY|TOKEN$", name)]
     env = {e["name"]: e for e in gateway_container(all_manifests)["env"]}
     assert env["GATEWAY_CURSOR_SECRET"] == {
         "name": "GATEWAY_CURSOR_SECRET",
@@ -440,7 +467,7 @@ def test_service_monitor_scrapes_the_service(all_manifests: list[Manifest]) -> N
     ],
 )
 def test_schema_refuses_bad_values(run_helm: RunHelm, setting: str, mentioned: str) -> None:
-    result = run_helm("template", str(CHART), "--set", setting)
+    result = run_helm("template", str(CHART), *REQUIRED, "--set", setting)
     assert result.returncode != 0
     assert "values don't meet the specifications of the schema" in result.stderr
     assert mentioned in result.stderr
@@ -461,7 +488,7 @@ def test_schema_refuses_bad_values(run_helm: RunHelm, setting: str, mentioned: s
         ),
         (
             ("extraConfig.GATEWAY_SHUTDOWN_GRACE_SECONDS=3",),
-            "extraConfig.GATEWAY_SHUTDOWN_GRACE_SECONDS repeats config.shutdownGraceSeconds",
+            "extraConfig.GATEWAY_SHUTDOWN_GRACE_SECONDS is config.shutdownGraceSeconds",
         ),
         (
             ("podDisruptionBudget.minAvailable=1",),
@@ -473,7 +500,7 @@ def test_inconsistent_values_fail_clearly(
     run_helm: RunHelm, settings: tuple[str, ...], message: str
 ) -> None:
     args = [arg for setting in settings for arg in ("--set", setting)]
-    result = run_helm("template", str(CHART), *args)
+    result = run_helm("template", str(CHART), *REQUIRED, *args)
     assert result.returncode != 0
     assert message in result.stderr
 
@@ -490,12 +517,29 @@ def install_notes(run_helm: RunHelm, *args: str) -> str:
 
 
 def test_notes_warn_about_unsafe_settings(run_helm: RunHelm) -> None:
-    notes = install_notes(run_helm, "--set", "ingress.enabled=true")
+    notes = install_notes(run_helm, *REQUIRED, "--set", "ingress.enabled=true")
     assert "http://autopilot-gateway.example.com/graphql" in notes
     assert "WARNING: cursorSecret.existingSecret is not set" in notes
-    assert "WARNING: the Ingress exposes the gateway while config.authMode is unset" in notes
+    assert "authMode" not in notes  # jwt by default
+    assert "GraphiQL" not in notes  # off by default
     assert "eks.amazonaws.com/role-arn" in notes
+
+    notes = install_notes(
+        run_helm, *REQUIRED, "--set", "ingress.enabled=true", "--set", "config.authMode=none"
+    )
+    assert "WARNING: config.authMode is none: anyone who reaches the gateway through the " in notes
+
+    notes = install_notes(run_helm, *REQUIRED, "--set", "config.graphiql=true")
+    assert "NOTE: config.graphiql is on but config.introspection is off" in notes
+    assert "or open it in a browser for GraphiQL" in notes
 
     notes = install_notes(run_helm, "--values", str(VALUES_ALL))
     assert "https://autopilot.example.com/graphql" in notes
     assert "WARNING" not in notes
+    assert "NOTE" not in notes
+
+
+def test_app_version_is_the_gateways() -> None:
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    project = tomllib.loads((CHART.parents[1] / "pyproject.toml").read_text())["project"]
+    assert chart["appVersion"] == project["version"]

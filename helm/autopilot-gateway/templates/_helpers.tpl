@@ -70,9 +70,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
-{{/* The shutdown grace of the gateway: the setting, or the gateway's default. */}}
+{{/* The shutdown grace of the gateway in whole seconds, rounded up. */}}
 {{- define "autopilot-gateway.shutdownGraceSeconds" -}}
-{{- if kindIs "invalid" .Values.config.shutdownGraceSeconds }}20{{ else }}{{ .Values.config.shutdownGraceSeconds }}{{ end }}
+{{- ceil .Values.config.shutdownGraceSeconds | int }}
 {{- end }}
 
 {{/*
@@ -125,9 +125,18 @@ are, numbers without float formatting, booleans as true/false.
 {{- end }}
 {{- range $key, $value := .Values.config }}
 {{- $name := include "autopilot-gateway.configEnvName" $key }}
-{{- if and (hasKey $.Values.extraConfig $name) (not (kindIs "invalid" $value)) }}
-{{- fail (printf "extraConfig.%s repeats config.%s: set one of them" $name $key) }}
+{{- if hasKey $.Values.extraConfig $name }}
+{{- fail (printf "extraConfig.%s is config.%s: set it there, where the chart checks it" $name $key) }}
 {{- end }}
+{{- end }}
+{{- /* The gateway's own checks across settings (values.schema.json has the others). */}}
+{{- $config := .Values.config }}
+{{- $worst := mulf $config.sagemakerMaxAttempts (addf $config.sagemakerConnectTimeoutSeconds $config.sagemakerReadTimeoutSeconds) }}
+{{- if gt $worst (float64 $config.requestTimeoutSeconds) }}
+{{- fail (printf "config: SageMaker's retries can take %v s (sagemakerMaxAttempts x (sagemakerConnectTimeoutSeconds + sagemakerReadTimeoutSeconds)), more than requestTimeoutSeconds (%v): the gateway would refuse to start" $worst $config.requestTimeoutSeconds) }}
+{{- end }}
+{{- if gt (int $config.defaultPageSize) (int $config.maxPageSize) }}
+{{- fail (printf "config.defaultPageSize (%d) must not exceed config.maxPageSize (%d)" (int $config.defaultPageSize) (int $config.maxPageSize)) }}
 {{- end }}
 {{- if and .Values.podDisruptionBudget.enabled (not (kindIs "invalid" .Values.podDisruptionBudget.maxUnavailable)) (not (kindIs "invalid" .Values.podDisruptionBudget.minAvailable)) }}
 {{- fail "podDisruptionBudget: set maxUnavailable or minAvailable, not both" }}
