@@ -703,8 +703,9 @@ def serving(runtime_venv: RuntimeVenv) -> Iterator[tuple[subprocess.Popen[bytes]
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                assert process.stdout is not None
-                pytest.fail(f"the gateway did not start:\n{process.stdout.read().decode()}")
+                process.kill()
+                output, _ = process.communicate(timeout=10)
+                pytest.fail(f"the gateway did not start:\n{output.decode()}")
             time.sleep(0.1)
         yield process, port
     finally:
