@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from gateway.observability import configure_logging
 from gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from gateway.local.server import LocalSageMaker
 
 LOCAL_CREDENTIALS = ("local", "local")
 BIND_HOST_HELP = "Address to bind (default: %(default)s)."
@@ -60,6 +63,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         _serve(settings, args.host, args.port, local=args.local)
 
 
+def _local_sagemaker() -> type[LocalSageMaker]:
+    """The local SageMaker, an optional extra that production installs leave out."""
+    try:
+        from gateway.local.server import LocalSageMaker
+    except ImportError:
+        sys.exit("The local SageMaker is not installed: pip install 'autopilot-gateway[local]'")
+    return LocalSageMaker
+
+
 def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
     import uvicorn
 
@@ -69,9 +81,7 @@ def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
     configure_logging(settings.log_level, settings.log_format)
     credentials = None
     if local:
-        from gateway.local.server import LocalSageMaker
-
-        sagemaker = LocalSageMaker(region=settings.aws_region)
+        sagemaker = _local_sagemaker()(region=settings.aws_region)
         sagemaker.start()
         settings = settings.model_copy(update={"sagemaker_endpoint_url": sagemaker.endpoint_url})
         credentials = StaticCredentials(*LOCAL_CREDENTIALS)
@@ -97,9 +107,7 @@ def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
 
 
 def _run_local_sagemaker(host: str, port: int, *, seed: bool) -> None:
-    from gateway.local.server import LocalSageMaker
-
-    sagemaker = LocalSageMaker(host, port, seed=seed)
+    sagemaker = _local_sagemaker()(host, port, seed=seed)
     sagemaker.start()
     print(f"Local SageMaker at {sagemaker.endpoint_url}", flush=True)
     try:
