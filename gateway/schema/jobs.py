@@ -8,7 +8,7 @@ cost a call only when selected and one call however many of them are.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -19,9 +19,13 @@ from gateway.schema.connections import (
     AWS,
     After,
     Before,
+    CandidateNameEquals,
+    CandidateSort,
+    CandidateSortDirection,
     Countable,
     First,
     Last,
+    StatusEquals,
     edges_of,
     page_info,
 )
@@ -193,23 +197,10 @@ class AutoMLJob(relay.Node):
         after: After = None,
         last: Last = None,
         before: Before = None,
-        status_equals: Annotated[
-            CandidateStatus | None,
-            strawberry.argument(description="Only candidates in this status."),
-        ] = None,
-        candidate_name_equals: Annotated[
-            str | None, strawberry.argument(description="Only the candidate with this name.")
-        ] = None,
-        sort_by: Annotated[
-            CandidateSortBy | None,
-            strawberry.argument(
-                description="What SageMaker sorts by; SageMaker's default if unset."
-            ),
-        ] = None,
-        sort_order: Annotated[
-            SortOrder | None,
-            strawberry.argument(description="Sort direction; SageMaker's default if unset."),
-        ] = None,
+        status_equals: StatusEquals = None,
+        candidate_name_equals: CandidateNameEquals = None,
+        sort_by: CandidateSort = None,
+        sort_order: CandidateSortDirection = None,
     ) -> CandidateConnection:
         return await candidate_connection(
             info,

@@ -11,13 +11,22 @@ from strawberry import relay
 
 from gateway.errors import BadUserInput, GatewayError
 from gateway.sagemaker.jobs import JobQuery
-from gateway.schema.connections import After, Before, First, Last, edges_of, page_info
+from gateway.schema.connections import (
+    After,
+    Before,
+    CandidateNameEquals,
+    CandidateSort,
+    CandidateSortDirection,
+    First,
+    Last,
+    StatusEquals,
+    edges_of,
+    page_info,
+)
 from gateway.schema.context import Info
 from gateway.schema.enums import (
     AutoMLJobStatus,
     AutoMLSortBy,
-    CandidateSortBy,
-    CandidateStatus,
     SortOrder,
 )
 from gateway.schema.jobs import (
@@ -122,23 +131,10 @@ class Query:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        status_equals: Annotated[
-            CandidateStatus | None,
-            strawberry.argument(description="Only candidates in this status."),
-        ] = None,
-        candidate_name_equals: Annotated[
-            str | None, strawberry.argument(description="Only the candidate with this name.")
-        ] = None,
-        sort_by: Annotated[
-            CandidateSortBy | None,
-            strawberry.argument(
-                description="What SageMaker sorts by; SageMaker's default if unset."
-            ),
-        ] = None,
-        sort_order: Annotated[
-            SortOrder | None,
-            strawberry.argument(description="Sort direction; SageMaker's default if unset."),
-        ] = None,
+        status_equals: StatusEquals = None,
+        candidate_name_equals: CandidateNameEquals = None,
+        sort_by: CandidateSort = None,
+        sort_order: CandidateSortDirection = None,
     ) -> CandidateConnection:
         return await candidate_connection(
             info,
