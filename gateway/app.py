@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from cross_web import AsyncHTTPRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -18,6 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
@@ -26,7 +27,7 @@ from strawberry.types import ExecutionResult
 from gateway.auth import Policy
 from gateway.graphiql import GraphiQL
 from gateway.graphiql.assets import VENDOR_DIR
-from gateway.middleware import PREFLIGHT_HEADERS, GraphQLGuard, RequestContext
+from gateway.middleware import PREFLIGHT_HEADERS, GraphQLGuard, RequestContext, send_error
 from gateway.observability import GRAPHQL_OPERATIONS, configure_logging
 from gateway.results import ResultCache
 from gateway.sagemaker.autopilot import Autopilot
@@ -52,6 +53,20 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry answers protocol errors (bad JSON, too many operations) in plain text;
+        clients get them as GraphQL errors with a code, like every other error."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:
+            rid = scope.get("state", {}).get("request_id", "-")
+            await send_error(send, error.status_code, error.reason, "BAD_USER_INPUT", rid)
+            return
+        await response(scope, receive, send)
 
     async def execute_single(
         self,

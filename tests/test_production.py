@@ -319,3 +319,14 @@ def test_sigterm_lets_requests_in_flight_finish(
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def test_protocol_errors_are_graphql_errors_with_a_code(gateway: GraphQLClient) -> None:
+    for body in (b"{not json", b'{"variables": {}}'):
+        response = gateway.http.post(
+            "/graphql", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 400
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert error["extensions"]["requestId"] == response.headers["x-request-id"]

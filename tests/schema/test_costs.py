@@ -107,7 +107,9 @@ def test_a_batch_above_the_cap_is_refused(fresh_gateway: GraphQLClient) -> None:
     assert fresh_gateway.http.post("/graphql", json=[operation] * 10).status_code == 200
     response = fresh_gateway.http.post("/graphql", json=[operation] * 11)
     assert response.status_code == 400
-    assert "Too many operations" in response.text
+    error = response.json()["errors"][0]
+    assert "Too many operations" in error["message"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 def test_whole_results_are_reused_only_for_the_same_operation_and_variables(
