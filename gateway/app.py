@@ -37,7 +37,7 @@ from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.readiness import Readiness
 from gateway.sagemaker.upstream import CachePolicy, Upstream
 from gateway.schema import Context, build_schema
-from gateway.security import access_for, authentication, describe_caller
+from gateway.security import access_for, authentication
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ def create_app(
             yield {}
 
     graphql = GatewayGraphQL(settings, cursor_codec(settings), access_policy)
-    guarded = GraphQLGuard(graphql, authenticator, describe_caller)
+    guarded = GraphQLGuard(graphql, authenticator)
     graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)
     return Starlette(
         routes=[

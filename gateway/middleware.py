@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping
 
 import orjson
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.auth import AuthError
+from gateway.auth import Authenticator, AuthError
 from gateway.observability import (
     HTTP_REQUEST_SECONDS,
     HTTP_REQUESTS_IN_FLIGHT,
@@ -125,10 +124,6 @@ class RequestContext:
             caller_id.reset(caller_token)
 
 
-class Authenticator(Protocol):
-    async def authenticate(self, peer_host: str | None, headers: Mapping[str, str]) -> Any: ...
-
-
 class GraphQLGuard:
     """CSRF prevention and authentication in front of GraphQL execution."""
 
@@ -136,11 +131,9 @@ class GraphQLGuard:
         self,
         app: ASGIApp,
         authenticator: Authenticator,
-        describe_caller: Callable[[Any], str],
     ) -> None:
         self.app = app
         self.authenticator = authenticator
-        self.describe_caller = describe_caller
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -162,7 +155,7 @@ class GraphQLGuard:
             )
             return
         scope["state"]["caller"] = caller
-        caller_id.set(self.describe_caller(caller))
+        caller_id.set(caller.subject)
         await self.app(scope, receive, send)
 
 

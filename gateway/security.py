@@ -24,7 +24,3 @@ def authentication(settings: Settings) -> tuple[Authenticator, Policy]:
 
 def access_for(policy: Policy, caller: Caller | None) -> JobFilter | None:
     return None if caller is None else policy.for_caller(caller)
-
-
-def describe_caller(caller: Caller) -> str:
-    return caller.subject
