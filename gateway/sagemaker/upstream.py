@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.sagemaker.cache import Cache
@@ -32,18 +32,19 @@ class CachePolicy:
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """One upstream read: an operation and its parameters, as a hashable cache key."""
+    """One upstream read: an operation and its parameters, compared by their canonical JSON."""
 
     operation: str
-    params: str  # canonical JSON
+    canonical: str
+    params: Mapping[str, Any] = field(compare=False, hash=False)
 
     @classmethod
     def of(cls, operation: str, params: Mapping[str, Any]) -> Read:
-        return cls(operation, json.dumps(params, sort_keys=True, default=str))
+        return cls(operation, json.dumps(params, sort_keys=True, default=str), params)
 
     @property
     def job_name(self) -> str | None:
-        name: str | None = json.loads(self.params).get("AutoMLJobName")
+        name: str | None = self.params.get("AutoMLJobName")
         return name
 
 
@@ -70,16 +71,16 @@ class Upstream:
         self._terminal_jobs: dict[tuple[str, str], float] = {}
 
     async def read(self, scope: str, read: Read) -> Answer:
-        key = f"{scope}\x00{read.operation}\x00{read.params}"
+        key = f"{scope}\x00{read.operation}\x00{read.canonical}"
         cached = await self._cache.get(key)
         if cached is not None:
             return Answer(cached.value, cached.ttl(self._clock()))
         return await self._in_flight.do(key, lambda: self._fetch(scope, key, read))
 
     async def _fetch(self, scope: str, key: str, read: Read) -> Answer:
-        response, size = await self._sagemaker.call(read.operation, json.loads(read.params))
+        response, size = await self._sagemaker.call(read.operation, read.params)
         ttl = self._ttl(scope, read, response)
-        await self._cache.set(key, response, ttl=ttl, size=size or len(read.params))
+        await self._cache.set(key, response, ttl=ttl, size=size or len(read.canonical))
         return Answer(response, ttl)
 
     def _ttl(self, scope: str, read: Read, response: AWS) -> float:
