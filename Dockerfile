@@ -27,19 +27,21 @@ ENV PATH=/opt/gateway/bin:$PATH \
     PIP_ROOT_USER_ACTION=ignore
 WORKDIR /src
 RUN python -m venv /opt/gateway
-# The dependencies first, read from pyproject.toml alone (its [project] dependencies, no
-# extras), so that this layer is only rebuilt when they change.
-COPY pyproject.toml ./
-RUN python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > dependencies.txt \
-    && python -m pip install --no-cache-dir --only-binary=:all: --requirement dependencies.txt
+# The dependencies first, from the lock (requirements/main.txt: exact versions with their
+# hashes, nothing resolved here), so that this layer is only rebuilt when the lock changes.
+COPY requirements/main.txt ./requirements/
+RUN python -m pip install --no-cache-dir --only-binary=:all: --no-deps --require-hashes \
+        --requirement requirements/main.txt
 # Then the code, with GraphiQL's files: `pip install .` installs the gateway without extras
-# (the local SageMaker's moto stays out) and checks the dependencies against pyproject.toml
-# again. pip compiles the bytecode here, so the read-only runtime never writes any. pip and
-# setuptools leave the environment: nothing is installed at run time.
-COPY README.md MANIFEST.in ./
+# (the local SageMaker's moto stays out), built by the locked setuptools (no build isolation,
+# so nothing is fetched), and `pip check` proves the lock satisfies pyproject.toml. pip
+# compiles the bytecode here, so the read-only runtime never writes any. pip and setuptools
+# leave the environment: nothing is installed at run time.
+COPY pyproject.toml README.md MANIFEST.in LICENSE ./
 COPY gateway ./gateway
 COPY --from=assets /src/gateway/graphiql/vendor ./gateway/graphiql/vendor
-RUN python -m pip install --no-cache-dir --only-binary=:all: . \
+RUN python -m pip install --no-cache-dir --no-deps --no-build-isolation . \
+    && python -m pip check \
     && python -m pip uninstall --yes pip setuptools
 
 # The runtime: Python, the virtual environment, and nothing to build or install with.

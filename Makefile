@@ -8,15 +8,29 @@ INSTALLED := $(VENV)/.installed
 # Written last by the build script, so an interrupted build is redone.
 GRAPHIQL_ASSETS := gateway/graphiql/vendor/.built
 
-.PHONY: install assets serve test lint typecheck pytest schema clean FORCE bench
+.PHONY: install lock assets serve test lint typecheck pytest schema clean FORCE bench
 
-$(INSTALLED): pyproject.toml
+# Everything comes from the lock (requirements/dev.txt, with hashes): nothing is resolved at
+# install time. The gateway itself is installed editable, without build isolation, so its
+# build backend (setuptools) also comes from the lock.
+$(INSTALLED): requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+## Re-resolve the lock from pyproject.toml: requirements/dev.txt (everything, for make and CI)
+## and requirements/main.txt (the gateway alone, for the Docker image), both with hashes.
+LOCK_OPTIONS := --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
+	--unsafe-package autopilot-gateway --no-allow-unsafe
+lock: $(INSTALLED)
+	$(BIN)/pip-compile $(LOCK_OPTIONS) --extra dev --build-deps-for editable \
+		--output-file requirements/dev.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_OPTIONS) --build-deps-for wheel --constraint requirements/dev.txt \
+		--output-file requirements/main.txt pyproject.toml
 
 ## GraphiQL's browser bundles from npm (pinned in package-lock.json), served by the gateway.
 $(GRAPHIQL_ASSETS): package.json package-lock.json scripts/build-graphiql-assets
