@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # Written last by the build script, so an interrupted build is redone.
 GRAPHIQL_ASSETS := gateway/graphiql/vendor/.built
 
-.PHONY: install lock assets serve test lint typecheck pytest schema clean FORCE bench
+.PHONY: install lock system-packages assets serve test lint typecheck pytest schema clean FORCE bench
 
 # Everything comes from the lock (requirements/dev.txt, with hashes): nothing is resolved at
 # install time. The gateway itself is installed editable, without build isolation, so its
@@ -49,7 +49,12 @@ serve: $(INSTALLED) assets
 		$(BIN)/python -m gateway serve --local
 
 ## Lint, type-check and run the whole test suite.
-test: lint typecheck pytest
+test: system-packages lint typecheck pytest
+
+## The system packages some tests drive for real (Chromium): apt on Debian as root, else a
+## message naming them. Tests whose package is missing skip, saying so; CI forbids such skips.
+system-packages:
+	scripts/install-system-packages
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check gateway tests bench
