@@ -1,14 +1,13 @@
 """GraphiQL in a real browser: headless Chromium, with nothing reachable but the gateway.
 
 Chromium is Debian's package, driven by npm's playwright-core (installed by `make assets`);
-no tool downloads a browser of its own. On a Debian machine where we are root, a missing
-Chromium is installed with apt; elsewhere the test is skipped.
+no tool downloads a browser of its own. The test never installs it: `make system-packages`
+does, and without it the test skips (in CI, fails).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,31 +16,19 @@ from typing import Any
 import pytest
 
 from tests.gateway_server import GraphQLClient
+from tests.system_packages import require
 
+pytestmark = pytest.mark.browser
+
+CHROMIUM_PACKAGE = "chromium"
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).parent.parent.parent
 SCRIPT = Path(__file__).parent / "graphiql.mjs"
 
 
-def install_chromium() -> None:
-    apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (
-        ["apt-get", "update"],
-        ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
-    ):
-        done = subprocess.run(command, env=apt, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            pytest.fail(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-
-
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        on_debian = Path("/etc/debian_version").exists() and shutil.which("apt-get")
-        if not (on_debian and os.geteuid() == 0):
-            pytest.skip(f"{CHROMIUM} is missing; install Debian's chromium package to run this")
-        install_chromium()
-    return CHROMIUM
+    return require(CHROMIUM_PACKAGE, CHROMIUM)
 
 
 @pytest.fixture(scope="session")
