@@ -9,104 +9,34 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import orjson
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
-from strawberry.types import ExecutionResult
+from starlette.routing import BaseRoute, Route
 
-from gateway.auth import Policy
-from gateway.graphiql import GraphiQL
+from gateway.auth import Authenticator, Policy, build_authenticator, build_policy
+from gateway.cache import MemoryCache
+from gateway.graphiql import GraphiQL, GraphiQLPage
 from gateway.graphiql.assets import VENDOR_DIR
-from gateway.middleware import PREFLIGHT_HEADERS, GraphQLGuard, RequestContext, send_error
-from gateway.observability import GRAPHQL_OPERATIONS, configure_logging
+from gateway.http.access_log import AccessLog
+from gateway.http.authentication import Authentication
+from gateway.http.body_limit import BodyLimit
+from gateway.http.csrf import PREFLIGHT_HEADERS, CsrfGuard
+from gateway.http.request_ids import RequestIds
+from gateway.http.view import GraphQLView
+from gateway.observability import configure_logging
 from gateway.results import ResultCache
-from gateway.sagemaker.autopilot import Autopilot
-from gateway.sagemaker.cache import MemoryCache
 from gateway.sagemaker.client import StaticCredentials, open_sagemaker
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.readiness import Readiness
 from gateway.sagemaker.upstream import CachePolicy, Upstream
-from gateway.schema import Context, build_schema
-from gateway.security import access_for, authentication
+from gateway.schema import build_schema
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-class GatewayGraphQL(GraphQL[Context, None]):
-    def __init__(self, settings: Settings, cursors: CursorCodec, access_policy: Policy) -> None:
-        # Strawberry's IDE page loads GraphiQL from a CDN; gateway.graphiql serves our own.
-        super().__init__(build_schema(settings), graphql_ide=None)
-        self._settings = settings
-        self._cursors = cursors
-        self._access_policy = access_policy
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Strawberry answers protocol errors (bad JSON, too many operations) in plain text;
-        clients get them as GraphQL errors with a code, like every other error."""
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
-        try:
-            response = await self.run(Request(scope, receive))
-        except HTTPException as error:
-            rid = scope.get("state", {}).get("request_id", "-")
-            await send_error(send, error.status_code, error.reason, "BAD_USER_INPUT", rid)
-            return
-        await response(scope, receive, send)
-
-    async def execute_single(
-        self,
-        request: Request,
-        request_adapter: AsyncHTTPRequestAdapter,
-        sub_response: Response,
-        context: Context,
-        root_value: None,
-        request_data: GraphQLRequestData,
-    ) -> ExecutionResult:
-        results: ResultCache = request.app.state.results
-        key = results.key(context.autopilot.scope, request_data)
-        result = await results.get(key)
-        if result is None:
-            result = await super().execute_single(
-                request, request_adapter, sub_response, context, root_value, request_data
-            )
-            await results.put(key, result, context.autopilot.freshness)
-        outcome = "OK"
-        if result.errors:
-            outcome = str((result.errors[0].extensions or {}).get("code", "INTERNAL"))
-        GRAPHQL_OPERATIONS.labels(request_data.operation_name or "anonymous", outcome).inc()
-        return result
-
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:
-        assert isinstance(request, Request)
-        caller = request.scope["state"].get("caller")
-        autopilot = Autopilot(
-            request.app.state.upstream,
-            self._settings,
-            self._cursors,
-            access=access_for(self._access_policy, caller),
-        )
-        return Context(
-            request=request,
-            autopilot=autopilot,
-            request_id=request.scope["state"].get("request_id", "-"),
-        )
 
 
 async def healthz(request: Request) -> Response:
@@ -130,11 +60,37 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def response_cache(settings: Settings) -> MemoryCache:
+def authentication(settings: Settings) -> tuple[Authenticator, Policy]:
+    """The authenticator and policy of the configured mode; ValueError on a bad configuration."""
+    authenticator = build_authenticator(
+        settings.auth_mode,
+        jwt_jwks_url=settings.jwt_jwks_url,
+        jwt_issuer=settings.jwt_issuer,
+        jwt_audience=settings.jwt_audience,
+        jwt_algorithms=settings.jwt_algorithms,
+        jwt_leeway_seconds=settings.jwt_leeway_seconds,
+        jwt_jwks_refresh_seconds=settings.jwt_jwks_refresh_seconds,
+        trusted_proxies=settings.trusted_proxies,
+    )
+    policy = build_policy(settings.auth_mode, settings.authz_claim, settings.authz_policy)
+    return authenticator, policy
+
+
+def sagemaker_cache(settings: Settings) -> MemoryCache:
     return MemoryCache(
+        "sagemaker",
         max_entries=settings.cache_max_entries,
         max_bytes=int(settings.cache_max_megabytes * 2**20),
     )
+
+
+def result_cache(settings: Settings) -> ResultCache:
+    store = MemoryCache(
+        "results",
+        max_entries=settings.result_cache_max_entries,
+        max_bytes=int(settings.result_cache_max_megabytes * 2**20),
+    )
+    return ResultCache(store, max_ttl=settings.cache_ttl_seconds)
 
 
 def cache_policy(settings: Settings) -> CachePolicy:
@@ -153,6 +109,14 @@ def cursor_codec(settings: Settings) -> CursorCodec:
     return CursorCodec(settings.cursor_secret.get_secret_value().encode())
 
 
+def graphql_route(view: GraphQLView, graphiql: GraphiQL, authenticator: Authenticator) -> Route:
+    """``/graphql``: the IDE's page for browsers, else CSRF checks, authentication, the view."""
+    guards = [Middleware(CsrfGuard), Middleware(Authentication, authenticator=authenticator)]
+    if graphiql.enabled:
+        guards.insert(0, Middleware(GraphiQLPage, graphiql=graphiql, view=view))
+    return Route("/graphql", view, methods=["GET", "POST"], middleware=guards)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -163,33 +127,36 @@ def create_app(
 
     ``graphiql_assets`` is where GraphiQL's bundles were built; tests point it elsewhere.
     """
-    authenticator, access_policy = authentication(settings)
+    authenticator, policy = authentication(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, Any]]:
         async with open_sagemaker(settings, credentials) as sagemaker:
-            cache = response_cache(settings)
-            app.state.upstream = Upstream(sagemaker, cache, cache_policy(settings))
-            app.state.results = ResultCache(cache, max_ttl=settings.cache_ttl_seconds)
+            app.state.upstream = Upstream(
+                sagemaker, sagemaker_cache(settings), cache_policy(settings)
+            )
+            app.state.results = result_cache(settings)
             app.state.readiness = Readiness(
                 sagemaker, cache_seconds=settings.readiness_cache_seconds
             )
             yield {}
 
-    graphql = GatewayGraphQL(settings, cursor_codec(settings), access_policy)
-    guarded = GraphQLGuard(graphql, authenticator)
+    view = GraphQLView(build_schema(settings), settings, cursor_codec(settings), policy)
     graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)
+    routes: list[BaseRoute] = [
+        Route("/", index),
+        graphql_route(view, graphiql, authenticator),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+        *graphiql.routes(),
+    ]
     return Starlette(
-        routes=[
-            Route("/", index),
-            Route("/graphql", graphiql.in_front_of(graphql, guarded), methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/metrics", metrics),
-            *graphiql.routes(),
-        ],
+        routes=routes,
         middleware=[
-            Middleware(RequestContext, max_body_bytes=settings.max_request_bytes),
+            Middleware(RequestIds),
+            Middleware(AccessLog, routes=routes),
+            Middleware(BodyLimit, max_bytes=settings.max_request_bytes),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_allow_origins,

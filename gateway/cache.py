@@ -1,8 +1,10 @@
-"""Caching of SageMaker responses, behind an interface a shared backend can implement.
+"""The gateway's caches, behind one small interface a shared backend can implement.
 
-The in-process :class:`MemoryCache` is an LRU bounded in entries and in bytes (counted as the
-size of SageMaker's response body). A backend shared by replicas (e.g. Redis) implements the
-same two methods; values are plain JSON-like data with datetimes.
+Two caches use it, each with its own bounds and its own ``cache`` label in the metrics:
+``sagemaker`` holds SageMaker's answers, ``results`` whole GraphQL results. The in-process
+:class:`MemoryCache` is an LRU bounded in entries and in bytes (the size of what was cached:
+SageMaker's response body, or a result's JSON). A backend shared by replicas (e.g. Redis)
+implements the same two methods; values are plain JSON-like data with datetimes.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import Any, Protocol
 from prometheus_client import Counter, Gauge
 
 CACHE_LOOKUPS = Counter(
-    "gateway_cache_lookups", "Cache lookups of SageMaker responses, by result.", ["result"]
+    "gateway_cache_lookups",
+    "Cache lookups, by cache and result (hit or miss).",
+    ["cache", "result"],
 )
-CACHE_BYTES = Gauge("gateway_cache_bytes", "Bytes of SageMaker responses held in the cache.")
+CACHE_BYTES = Gauge("gateway_cache_bytes", "Bytes held in a cache, by cache.", ["cache"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,7 @@ class Cache(Protocol):
 class MemoryCache:
     def __init__(
         self,
+        name: str,
         *,
         max_entries: int,
         max_bytes: int,
@@ -49,16 +54,19 @@ class MemoryCache:
         self._max_bytes = max_bytes
         self._bytes = 0
         self._clock = clock
+        self._hits = CACHE_LOOKUPS.labels(name, "hit")
+        self._misses = CACHE_LOOKUPS.labels(name, "miss")
+        self._bytes_held = CACHE_BYTES.labels(name)
 
     async def get(self, key: str) -> Cached | None:
         entry = self._entries.get(key)
         if entry is None or entry[0].expires_at <= self._clock():
             if entry is not None:
                 self._drop(key)
-            CACHE_LOOKUPS.labels("miss").inc()
+            self._misses.inc()
             return None
         self._entries.move_to_end(key)
-        CACHE_LOOKUPS.labels("hit").inc()
+        self._hits.inc()
         return entry[0]
 
     async def set(self, key: str, value: Any, *, ttl: float, size: int) -> None:
@@ -70,9 +78,9 @@ class MemoryCache:
         self._bytes += size
         while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:
             self._drop(next(iter(self._entries)))
-        CACHE_BYTES.set(self._bytes)
+        self._bytes_held.set(self._bytes)
 
     def _drop(self, key: str) -> None:
         _, size = self._entries.pop(key)
         self._bytes -= size
-        CACHE_BYTES.set(self._bytes)
+        self._bytes_held.set(self._bytes)

@@ -14,7 +14,7 @@ import orjson
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from gateway.sagemaker.cache import Cache
+from gateway.cache import Cache
 
 
 class ResultCache:

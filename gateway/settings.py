@@ -13,6 +13,9 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gateway.auth import AuthMode
+from gateway.auth.headers import as_list
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
@@ -49,9 +52,21 @@ class Settings(BaseSettings):
         description="How long anything that can still change is cached (jobs in progress, "
         "the job list): the most a job's status can be out of date; 0 disables it.",
     )
-    cache_max_entries: int = Field(10_000, ge=0, description="Most responses kept in the cache.")
+    cache_max_entries: int = Field(
+        10_000, ge=0, description="Most SageMaker responses kept in the cache."
+    )
     cache_max_megabytes: float = Field(
         256.0, ge=0, description="Most SageMaker response bytes kept in the cache, in MiB."
+    )
+    result_cache_max_entries: int = Field(
+        2_000,
+        ge=0,
+        description="Most whole GraphQL results kept in the result cache; 0 disables it.",
+    )
+    result_cache_max_megabytes: float = Field(
+        64.0,
+        ge=0,
+        description="Most bytes of whole GraphQL results kept in the result cache, in MiB.",
     )
     max_batch_operations: int = Field(
         10, ge=1, description="Most operations in one batched request (a JSON array)."
@@ -78,7 +93,7 @@ class Settings(BaseSettings):
         "json", description="`json` (one object per line, for log pipelines) or `text`."
     )
 
-    auth_mode: Literal["jwt", "proxy", "none"] = Field(
+    auth_mode: AuthMode = Field(
         "jwt",
         description="`jwt` (bearer tokens), `proxy` (identity headers from a trusted auth "
         "proxy) or `none` (no authentication: local demos only; logged as a warning).",
@@ -156,7 +171,7 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             if value.lstrip().startswith("["):
                 return json.loads(value)
-            return [item.strip() for item in value.split(",") if item.strip()]
+            return as_list(value)
         return value
 
     @model_validator(mode="after")

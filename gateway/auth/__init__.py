@@ -15,32 +15,29 @@ from typing import Literal, Protocol, get_args
 from gateway.auth.errors import AuthError, AuthUnavailable, Unauthenticated
 from gateway.auth.headers import header_values
 from gateway.auth.identity import ANONYMOUS, Caller
-from gateway.auth.jwt import DEFAULT_ALGORITHMS, REPEATED, JwtAuthenticator
-from gateway.auth.policy import ALLOW_ALL, DEFAULT_CLAIM, NOTHING, JobFilter, Policy
+from gateway.auth.jwt import DEFAULT_ALGORITHMS, REPEATED, JwtVerifier
+from gateway.auth.policy import DEFAULT_CLAIM, Policy
 from gateway.auth.proxy import (
     FORWARDED_HEADERS,
     OAUTH2_PROXY_HEADERS,
-    ProxyAuthenticator,
     ProxyHeaders,
+    ProxyIdentity,
 )
 
 __all__ = [
-    "ALLOW_ALL",
     "ANONYMOUS",
     "DEFAULT_ALGORITHMS",
     "FORWARDED_HEADERS",
-    "NOTHING",
     "OAUTH2_PROXY_HEADERS",
     "AuthError",
     "AuthMode",
     "AuthUnavailable",
     "Authenticator",
     "Caller",
-    "JobFilter",
-    "JwtAuthenticator",
+    "JwtVerifier",
     "Policy",
-    "ProxyAuthenticator",
     "ProxyHeaders",
+    "ProxyIdentity",
     "Unauthenticated",
     "build_authenticator",
     "build_policy",
@@ -61,26 +58,26 @@ class Authenticator(Protocol):
         ...
 
 
-class BearerTokenAuthentication:
-    def __init__(self, tokens: JwtAuthenticator) -> None:
+class BearerAuthenticator:
+    def __init__(self, tokens: JwtVerifier) -> None:
         self.tokens = tokens
 
     async def authenticate(self, peer_host: str | None, headers: Mapping[str, str]) -> Caller:
         values = header_values(headers, "Authorization")
         if len(values) > 1:
             raise Unauthenticated(REPEATED)
-        return await self.tokens.authenticate(values[0] if values else None)
+        return await self.tokens.verify(values[0] if values else None)
 
 
-class ProxyAuthentication:
-    def __init__(self, proxy: ProxyAuthenticator) -> None:
+class ProxyAuthenticator:
+    def __init__(self, proxy: ProxyIdentity) -> None:
         self.proxy = proxy
 
     async def authenticate(self, peer_host: str | None, headers: Mapping[str, str]) -> Caller:
-        return self.proxy.authenticate(peer_host, headers)
+        return self.proxy.identify(peer_host, headers)
 
 
-class NoAuthentication:
+class NoAuthenticator:
     async def authenticate(self, peer_host: str | None, headers: Mapping[str, str]) -> Caller:
         return ANONYMOUS
 
@@ -99,8 +96,8 @@ def build_authenticator(
 ) -> Authenticator:
     """The authenticator of ``mode``; a ValueError explains any setting it cannot work with."""
     if mode == "jwt":
-        return BearerTokenAuthentication(
-            JwtAuthenticator(
+        return BearerAuthenticator(
+            JwtVerifier(
                 issuer=jwt_issuer or "",
                 audience=jwt_audience or (),
                 jwks_url=jwt_jwks_url,
@@ -110,13 +107,13 @@ def build_authenticator(
             )
         )
     if mode == "proxy":
-        return ProxyAuthentication(ProxyAuthenticator(trusted_proxies, proxy_headers))
+        return ProxyAuthenticator(ProxyIdentity(trusted_proxies, proxy_headers))
     if mode == "none":
         logger.warning(
             "Authentication is off: anyone who can reach the gateway sees every Autopilot job "
             "its AWS role can read."
         )
-        return NoAuthentication()
+        return NoAuthenticator()
     raise ValueError(f"unknown auth mode {mode!r}; expected one of {', '.join(get_args(AuthMode))}")
 
 

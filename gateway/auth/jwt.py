@@ -82,8 +82,8 @@ def bearer_token(authorization: str | None) -> str:
     return token
 
 
-class JwtAuthenticator:
-    """Authenticates callers by the JWT in their ``Authorization`` header.
+class JwtVerifier:
+    """Verifies the bearer JWT of an ``Authorization`` header and says whose it is.
 
     Keys come from ``jwks_url``, or from the issuer's OpenID Connect discovery document when
     it is not given. ``iss``, ``aud``, ``exp`` and ``sub`` are required; ``exp``, ``nbf``
@@ -127,7 +127,7 @@ class JwtAuthenticator:
     def algorithms(self) -> tuple[str, ...]:
         return self._algorithms
 
-    async def authenticate(self, authorization_header: str | None) -> Caller:
+    async def verify(self, authorization_header: str | None) -> Caller:
         """The caller the token proves, or :class:`Unauthenticated`.
 
         Raises :class:`gateway.auth.errors.AuthUnavailable` while the identity provider's

@@ -5,20 +5,16 @@ names: ``{"ml-team": ["churn-*"], "admins": ["*"]}``. A caller sees the union of
 of every value they have, and nothing when none of their values is in the policy. Without a
 policy, every caller sees every job.
 
-A :class:`JobFilter`'s ``scope`` names its set of patterns, so callers with the same
-patterns can share cached results and callers with different ones never do.
+What a caller may see is a :class:`gateway.access.JobAccess`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
-from functools import lru_cache
 
+from gateway.access import ALL_JOBS, JobAccess, job_access
 from gateway.auth.identity import Caller
 
 DEFAULT_CLAIM = "groups"
@@ -27,35 +23,6 @@ EXAMPLE = '{"ml-team": ["churn-*"], "admins": ["*"]}'
 
 # Characters of Autopilot job names, plus fnmatch's * ? [ ] !; anything else never matches.
 _PATTERN = re.compile(r"[A-Za-z0-9*?\[\]!-]{1,128}")
-
-
-@dataclass(frozen=True)
-class JobFilter:
-    patterns: frozenset[str]
-    scope: str
-
-    def allows(self, job_name: str) -> bool:
-        """Whether the caller may see this job (case-sensitive glob match)."""
-        return any(fnmatchcase(job_name, pattern) for pattern in self.patterns)
-
-    @property
-    def allows_all(self) -> bool:
-        return "*" in self.patterns
-
-
-ALLOW_ALL = JobFilter(frozenset({"*"}), "all")
-NOTHING = JobFilter(frozenset(), "none")
-
-
-@lru_cache(maxsize=1024)
-def job_filter(patterns: frozenset[str]) -> JobFilter:
-    """The filter of these patterns; the same patterns always give the same scope."""
-    if "*" in patterns:
-        return ALLOW_ALL
-    if not patterns:
-        return NOTHING
-    digest = hashlib.sha256("\n".join(sorted(patterns)).encode()).hexdigest()
-    return JobFilter(patterns, f"p-{digest[:32]}")
 
 
 class Policy:
@@ -73,13 +40,13 @@ class Policy:
     def enabled(self) -> bool:
         return self._rules is not None
 
-    def for_caller(self, caller: Caller) -> JobFilter:
+    def for_caller(self, caller: Caller) -> JobAccess:
         if self._rules is None:
-            return ALLOW_ALL
+            return ALL_JOBS
         patterns: set[str] = set()
         for value in claim_values(caller.claims, self.claim):
             patterns.update(self._rules.get(value, ()))
-        return job_filter(frozenset(patterns))
+        return job_access(frozenset(patterns))
 
 
 def parse_rules(rules: str | Mapping[str, object]) -> dict[str, frozenset[str]]:

@@ -83,7 +83,9 @@ def parse_peer(peer_host: str | None) -> IPAddress | None:
     return address
 
 
-class ProxyAuthenticator:
+class ProxyIdentity:
+    """Reads the caller that a trusted authentication proxy identified in its headers."""
+
     def __init__(
         self,
         trusted_proxies: str | Iterable[str],
@@ -96,7 +98,7 @@ class ProxyAuthenticator:
         address = parse_peer(peer_host)
         return address is not None and any(address in network for network in self._networks)
 
-    def authenticate(self, peer_host: str | None, headers: Mapping[str, str]) -> Caller:
+    def identify(self, peer_host: str | None, headers: Mapping[str, str]) -> Caller:
         """The caller the proxy identified, or :class:`Unauthenticated`."""
         if not self.is_trusted(peer_host):
             if any(header_values(headers, name) for name in self._headers.names()):
@@ -115,7 +117,7 @@ class ProxyAuthenticator:
                 claims["email"] = email
         if self._headers.groups is not None:
             groups = self._single(headers, self._headers.groups) or ""
-            claims["groups"] = [group.strip() for group in groups.split(",") if group.strip()]
+            claims["groups"] = as_list(groups)
         return Caller(subject=user, claims=claims)
 
     @staticmethod

@@ -27,7 +27,7 @@ from gateway.graphiql.page import (
     missing_assets_page,
 )
 
-__all__ = ["GraphiQL"]
+__all__ = ["GraphiQL", "GraphiQLPage"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +57,6 @@ class GraphiQL:
         if not self.enabled:
             return []
         return [Route(f"/{ASSETS_PREFIX}/{{digest}}/{{name}}", self.asset, methods=["GET"])]
-
-    def in_front_of(self, graphql: GraphQL[Any, Any], app: ASGIApp | None = None) -> ASGIApp:
-        """``app`` (by default ``graphql``), except that browsers asking for the IDE, by
-        ``graphql``'s rule, get this page."""
-        then = app or graphql
-        return _PageInFrontOf(self, graphql, then) if self.enabled else then
 
     def page(self, request: Request) -> Response:
         if self._assets is None:
@@ -98,23 +92,24 @@ class GraphiQL:
         return Response(asset.body, media_type=asset.media_type, headers=headers)
 
 
-class _PageInFrontOf:
-    """An ASGI app (a class, so that Starlette's Route passes it the raw ASGI call).
+class GraphiQLPage:
+    """Middleware of the GraphQL route: a browser asking for the IDE gets its page instead.
 
-    Strawberry's own rule decides what counts as asking for the IDE, so GET queries and POSTs
-    reach Strawberry exactly as they did when it rendered its page itself.
+    The view's own rule (Strawberry's) decides what counts as asking for the IDE, so GET
+    queries and POSTs reach Strawberry exactly as they would without the page, and the page is
+    served before CSRF checks and authentication, which a browser opening it cannot pass.
     """
 
-    def __init__(self, graphiql: GraphiQL, graphql: GraphQL[Any, Any], then: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, graphiql: GraphiQL, view: GraphQL[Any, Any]) -> None:
+        self.app = app
         self._graphiql = graphiql
-        self._graphql = graphql
-        self._then = then
+        self._view = view
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope, receive)
-            adapter = self._graphql.request_adapter_class(request)
-            if self._graphql.should_render_graphql_ide(adapter):
+            adapter = self._view.request_adapter_class(request)
+            if self._view.should_render_graphql_ide(adapter):
                 await self._graphiql.page(request)(scope, receive, send)
                 return
-        await self._then(scope, receive, send)
+        await self.app(scope, receive, send)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from gateway.access import ALL_JOBS, JobAccess
 from gateway.errors import BadUserInput, NotFound, UpstreamUnavailable
 from gateway.sagemaker.candidates import (
     MAX_CANDIDATES_PER_CALL,
@@ -26,24 +27,9 @@ from gateway.sagemaker.connections import PagedList, PageLimits
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.jobs import MAX_JOBS_PER_CALL, JobQuery, job_key
 from gateway.sagemaker.paging import FetchPage, Listing, Page
-from gateway.sagemaker.upstream import AWS, Answer, Read, Upstream
+from gateway.sagemaker.upstream import Answer, Read, Upstream
 from gateway.settings import Settings
-
-
-class JobAccess(Protocol):
-    """Which jobs a caller may see, and a name for that set shared by equal callers."""
-
-    @property
-    def scope(self) -> str: ...
-
-    def allows(self, job_name: str) -> bool: ...
-
-
-class AllJobs:
-    scope = "all"
-
-    def allows(self, job_name: str) -> bool:
-        return True
+from gateway.shapes import AWS
 
 
 class Autopilot:
@@ -57,7 +43,7 @@ class Autopilot:
     ) -> None:
         self._upstream = upstream
         self._cursors = cursors
-        self._access = access or AllJobs()
+        self._access = access or ALL_JOBS
         self.scope = self._access.scope
         self._deadline = asyncio.get_running_loop().time() + settings.request_timeout_seconds
         self._timeout = settings.request_timeout_seconds

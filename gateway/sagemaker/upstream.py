@@ -14,14 +14,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.sagemaker.cache import Cache
+from gateway.cache import Cache
 from gateway.sagemaker.client import SageMaker
 from gateway.sagemaker.singleflight import SingleFlight
+from gateway.shapes import AWS
 
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
 MAX_KNOWN_JOBS = 100_000
-
-AWS = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ from gateway.sagemaker.autopilot import Autopilot
 class Context:
     request: Request
     autopilot: Autopilot
-    request_id: str = "-"
 
 
 Info: TypeAlias = StrawberryInfo[Context, None]

@@ -14,6 +14,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 
 from gateway.errors import GatewayError
+from gateway.observability import request_id
 
 logger = logging.getLogger("gateway.errors")
 
@@ -50,14 +51,13 @@ class ErrorCodes(MaskErrors):
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
-        request_id = getattr(self.execution_context.context, "request_id", None)
+        rid = request_id.get()
         for error in processed:
             extensions = dict(error.extensions or {})
             if "code" not in extensions:
                 original = error.original_error
                 code = original.code if isinstance(original, GatewayError) else "BAD_USER_INPUT"
                 extensions["code"] = code
-            if request_id is not None:
-                extensions["requestId"] = request_id
+            extensions["requestId"] = rid
             error.extensions = extensions
         return processed

@@ -11,17 +11,17 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 
 from gateway.auth import AuthUnavailable, Unauthenticated
 from gateway.auth.jwks import FetchFailed, parse_jwks
-from gateway.auth.jwt import JwtAuthenticator
+from gateway.auth.jwt import JwtVerifier
 from tests.auth.conftest import FakeClock
 from tests.auth.idp import IdentityProvider, KeyPair
-from tests.auth.test_jwt import authenticator, bearer
+from tests.auth.test_jwt import bearer, verifier
 
 REFRESH = 60
 
 
-async def accepted(tokens: JwtAuthenticator, token: str) -> bool:
+async def accepted(tokens: JwtVerifier, token: str) -> bool:
     try:
-        await tokens.authenticate(bearer(token))
+        await tokens.verify(bearer(token))
     except Unauthenticated:
         return False
     return True
@@ -31,7 +31,7 @@ async def test_keys_are_fetched_once_and_cached(
     idp: IdentityProvider, clock: FakeClock, rsa_key: KeyPair
 ) -> None:
     idp.publish(rsa_key)
-    tokens = authenticator(idp, clock)
+    tokens = verifier(idp, clock)
     for _ in range(5):
         assert await accepted(tokens, rsa_key.sign(idp.claims()))
         clock.advance(REFRESH)
@@ -42,7 +42,7 @@ async def test_a_rotated_key_is_accepted_after_one_refetch(
     idp: IdentityProvider, clock: FakeClock, rsa_key: KeyPair, rotated_rsa_key: KeyPair
 ) -> None:
     idp.publish(rsa_key)
-    tokens = authenticator(idp, clock)
+    tokens = verifier(idp, clock)
     assert await accepted(tokens, rsa_key.sign(idp.claims()))
     clock.advance(REFRESH)
     idp.publish(rsa_key, rotated_rsa_key)
@@ -55,7 +55,7 @@ async def test_refetches_for_unknown_kids_are_rate_limited(
     idp: IdentityProvider, clock: FakeClock, rsa_key: KeyPair
 ) -> None:
     idp.publish(rsa_key)
-    tokens = authenticator(idp, clock)
+    tokens = verifier(idp, clock)
     assert await accepted(tokens, rsa_key.sign(idp.claims()))
     clock.advance(REFRESH)
     strangers = [KeyPair(f"forged-{index}", "RS256", rsa_key.private_key) for index in range(20)]
@@ -72,7 +72,7 @@ async def test_a_key_rotated_in_while_rate_limited_is_accepted_once_the_interval
     idp: IdentityProvider, clock: FakeClock, rsa_key: KeyPair, rotated_rsa_key: KeyPair
 ) -> None:
     idp.publish(rsa_key)
-    tokens = authenticator(idp, clock)
+    tokens = verifier(idp, clock)
     assert await accepted(tokens, rsa_key.sign(idp.claims()))
     idp.publish(rsa_key, rotated_rsa_key)
     assert not await accepted(tokens, rotated_rsa_key.sign(idp.claims()))
@@ -84,7 +84,7 @@ async def test_concurrent_unknown_kids_share_one_refetch(
     idp: IdentityProvider, clock: FakeClock, rsa_key: KeyPair, rotated_rsa_key: KeyPair
 ) -> None:
     idp.publish(rsa_key)
-    tokens = authenticator(idp, clock)
+    tokens = verifier(idp, clock)
     assert await accepted(tokens, rsa_key.sign(idp.claims()))
     clock.advance(REFRESH)
     idp.publish(rsa_key, rotated_rsa_key)
@@ -100,7 +100,7 @@ async def test_concurrent_first_requests_share_one_fetch(
 ) -> None:
     idp.publish(rsa_key)
     idp.delay_seconds = 0.2
-    tokens = authenticator(idp, clock, jwks_url=None)
+    tokens = verifier(idp, clock, jwks_url=None)
     token = rsa_key.sign(idp.claims())
     assert all(await asyncio.gather(*(accepted(tokens, token) for _ in range(20))))
     assert (idp.discovery_fetches, idp.jwks_fetches) == (1, 1)
@@ -111,7 +111,7 @@ async def test_a_cancelled_request_does_not_cancel_the_shared_fetch(
 ) -> None:
     idp.publish(rsa_key)
     idp.delay_seconds = 0.2
-    tokens = authenticator(idp, clock)
+    tokens = verifier(idp, clock)
     token = rsa_key.sign(idp.claims())
     impatient = asyncio.ensure_future(accepted(tokens, token))
     patient = asyncio.ensure_future(accepted(tokens, token))
@@ -129,7 +129,7 @@ async def test_cached_keys_keep_working_while_the_jwks_is_down(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     idp.publish(rsa_key)
-    tokens = authenticator(idp, clock)
+    tokens = verifier(idp, clock)
     assert await accepted(tokens, rsa_key.sign(idp.claims()))
     idp.failing = True
     stranger = rotated_rsa_key.sign(idp.claims())
@@ -154,17 +154,17 @@ async def test_without_any_keys_yet_tokens_are_refused_as_unavailable(
 ) -> None:
     idp.publish(rsa_key)
     idp.failing = True
-    tokens = authenticator(idp, clock)
+    tokens = verifier(idp, clock)
     token = rsa_key.sign(idp.claims())
     with pytest.raises(AuthUnavailable) as raised:
-        await tokens.authenticate(bearer(token))
+        await tokens.verify(bearer(token))
     assert raised.value.status_code == 503
     assert raised.value.code == "UPSTREAM_UNAVAILABLE"
     assert raised.value.headers() == {"Retry-After": "60"}
     assert "tokens are refused until then" in caplog.text
     clock.advance(REFRESH / 2)
     with pytest.raises(AuthUnavailable) as raised:
-        await tokens.authenticate(bearer(token))
+        await tokens.verify(bearer(token))
     assert raised.value.headers() == {"Retry-After": "30"}
     assert idp.jwks_fetches == 1
     idp.failing = False
@@ -178,9 +178,9 @@ async def test_a_timeout_counts_as_a_failed_fetch(
 ) -> None:
     idp.publish(rsa_key)
     idp.delay_seconds = 1.0
-    tokens = authenticator(idp, clock, timeout_seconds=0.2)
+    tokens = verifier(idp, clock, timeout_seconds=0.2)
     with pytest.raises(AuthUnavailable):
-        await tokens.authenticate(bearer(rsa_key.sign(idp.claims())))
+        await tokens.verify(bearer(rsa_key.sign(idp.claims())))
 
 
 async def test_a_discovery_document_of_another_issuer_is_not_trusted(
@@ -188,9 +188,9 @@ async def test_a_discovery_document_of_another_issuer_is_not_trusted(
 ) -> None:
     idp.publish(rsa_key)
     idp.discovery_issuer = "https://evil.example.com"
-    tokens = authenticator(idp, clock, jwks_url=None)
+    tokens = verifier(idp, clock, jwks_url=None)
     with pytest.raises(AuthUnavailable):
-        await tokens.authenticate(bearer(rsa_key.sign(idp.claims())))
+        await tokens.verify(bearer(rsa_key.sign(idp.claims())))
     assert idp.jwks_fetches == 0
 
 
@@ -198,7 +198,7 @@ async def test_a_key_withdrawn_from_the_jwks_stops_working_after_the_maximum_age
     idp: IdentityProvider, clock: FakeClock, rsa_key: KeyPair, rotated_rsa_key: KeyPair
 ) -> None:
     idp.publish(rsa_key, rotated_rsa_key)
-    tokens = authenticator(idp, clock, jwks_max_age_seconds=600)
+    tokens = verifier(idp, clock, jwks_max_age_seconds=600)
     assert await accepted(tokens, rsa_key.sign(idp.claims()))
     idp.publish(rotated_rsa_key)
     clock.advance(599)
@@ -214,7 +214,7 @@ async def test_keys_past_their_maximum_age_are_refreshed_without_making_requests
     idp: IdentityProvider, clock: FakeClock, rsa_key: KeyPair, rotated_rsa_key: KeyPair
 ) -> None:
     idp.publish(rsa_key)
-    tokens = authenticator(idp, clock, jwks_max_age_seconds=600)
+    tokens = verifier(idp, clock, jwks_max_age_seconds=600)
     assert await accepted(tokens, rsa_key.sign(idp.claims()))
     idp.publish(rotated_rsa_key)
     idp.delay_seconds = 0.5
@@ -226,7 +226,7 @@ async def test_keys_past_their_maximum_age_are_refreshed_without_making_requests
     await until_withdrawn(tokens, rsa_key.sign(idp.claims()))
 
 
-async def until_withdrawn(tokens: JwtAuthenticator, token: str) -> None:
+async def until_withdrawn(tokens: JwtVerifier, token: str) -> None:
     """Wait (up to 3 s) for a background refresh to withdraw the key of ``token``."""
     for _ in range(300):
         if not await accepted(tokens, token):

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from gateway.auth import ALLOW_ALL, ANONYMOUS, NOTHING, Caller, Policy
+from gateway.access import ALL_JOBS, NO_JOBS
+from gateway.auth import ANONYMOUS, Caller, Policy
 
 RULES = {
     "ml-team": ["churn-*", "fraud-detection"],
@@ -33,8 +34,8 @@ def caller(**claims: Any) -> Caller:
 
 
 def visible(policy: Policy, who: Caller) -> list[str]:
-    job_filter = policy.for_caller(who)
-    return [job for job in JOBS if job_filter.allows(job)]
+    access = policy.for_caller(who)
+    return [job for job in JOBS if access.allows(job)]
 
 
 @pytest.mark.parametrize("rules", [RULES, json.dumps(RULES)], ids=["mapping", "json"])
@@ -82,10 +83,10 @@ def test_a_dotted_claim_reaches_into_nested_claims() -> None:
 
 def test_matching_is_case_sensitive_and_whole_name() -> None:
     policy = Policy(RULES)
-    job_filter = policy.for_caller(caller(groups=["ml-team"]))
-    assert not job_filter.allows("Churn-upper")
-    assert not job_filter.allows("fraud-detection-2")
-    assert not job_filter.allows("xchurn-1")
+    access = policy.for_caller(caller(groups=["ml-team"]))
+    assert not access.allows("Churn-upper")
+    assert not access.allows("fraud-detection-2")
+    assert not access.allows("xchurn-1")
 
 
 @pytest.mark.parametrize(
@@ -102,17 +103,17 @@ def test_matching_is_case_sensitive_and_whole_name() -> None:
     ],
 )
 def test_a_caller_matching_no_entry_sees_nothing(who: Caller) -> None:
-    job_filter = Policy(RULES).for_caller(who)
-    assert job_filter == NOTHING
-    assert not any(job_filter.allows(job) for job in JOBS)
+    access = Policy(RULES).for_caller(who)
+    assert access == NO_JOBS
+    assert not any(access.allows(job) for job in JOBS)
 
 
 def test_without_a_policy_everyone_sees_everything() -> None:
     policy = Policy(None)
     assert not policy.enabled
-    assert policy.for_caller(ANONYMOUS) == ALLOW_ALL
+    assert policy.for_caller(ANONYMOUS) == ALL_JOBS
     assert policy.for_caller(caller(groups=["nobody"])).scope == "all"
-    assert all(ALLOW_ALL.allows(job) for job in JOBS)
+    assert all(ALL_JOBS.allows(job) for job in JOBS)
 
 
 def test_scopes_are_equal_for_equal_access_and_differ_otherwise() -> None:
@@ -166,4 +167,4 @@ def test_the_claim_must_be_named() -> None:
 
 
 def test_an_empty_list_grants_nothing() -> None:
-    assert Policy({"interns": []}).for_caller(caller(groups=["interns"])) == NOTHING
+    assert Policy({"interns": []}).for_caller(caller(groups=["interns"])) == NO_JOBS

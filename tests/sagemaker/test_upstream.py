@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gateway.sagemaker.cache import MemoryCache
+from gateway.cache import MemoryCache
 from gateway.sagemaker.singleflight import SingleFlight
 from gateway.sagemaker.upstream import CachePolicy, Read, Upstream
 
@@ -47,7 +47,10 @@ JOBS = Read.of("list_auto_ml_jobs", {"MaxResults": 100})
 
 def upstream(sagemaker: FakeSageMaker, clock: Clock, **cache: int) -> Upstream:
     memory = MemoryCache(
-        max_entries=cache.get("entries", 100), max_bytes=cache.get("bytes", 10**6), clock=clock
+        "sagemaker",
+        max_entries=cache.get("entries", 100),
+        max_bytes=cache.get("bytes", 10**6),
+        clock=clock,
     )
     policy = CachePolicy(terminal_ttl=300, active_ttl=5)
     return Upstream(sagemaker, memory, policy, clock=clock)  # type: ignore[arg-type]

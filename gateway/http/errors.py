@@ -1,0 +1,25 @@
+"""Answers given before GraphQL runs, shaped like GraphQL errors so clients read them alike."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import orjson
+from starlette.types import Send
+
+from gateway.observability import request_id
+
+
+def error_body(message: str, code: str) -> bytes:
+    extensions = {"code": code, "requestId": request_id.get()}
+    return orjson.dumps({"data": None, "errors": [{"message": message, "extensions": extensions}]})
+
+
+async def send_error(
+    send: Send, status: int, message: str, code: str, headers: Mapping[str, str] | None = None
+) -> None:
+    body = error_body(message, code)
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(name.encode(), value.encode()) for name, value in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})

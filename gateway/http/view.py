@@ -1,0 +1,86 @@
+"""The GraphQL view: Strawberry's ASGI view with the gateway's context, errors and result cache."""
+
+from __future__ import annotations
+
+import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.schema import BaseSchema
+from strawberry.types import ExecutionResult
+
+from gateway.auth import Policy
+from gateway.http.errors import send_error
+from gateway.observability import GRAPHQL_OPERATIONS
+from gateway.results import ResultCache
+from gateway.sagemaker.autopilot import Autopilot
+from gateway.sagemaker.cursors import CursorCodec
+from gateway.sagemaker.upstream import Upstream
+from gateway.schema import Context
+from gateway.settings import Settings
+
+
+class GraphQLView(GraphQL[Context, None]):
+    """Reads ``upstream`` and ``results`` from the app's state, which its lifespan sets."""
+
+    def __init__(
+        self, schema: BaseSchema, settings: Settings, cursors: CursorCodec, policy: Policy
+    ) -> None:
+        # Strawberry's IDE page loads GraphiQL from a CDN; gateway.graphiql serves our own.
+        super().__init__(schema, graphql_ide=None)
+        self._settings = settings
+        self._cursors = cursors
+        self._policy = policy
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry answers protocol errors (bad JSON, too many operations) in plain text;
+        clients get them as GraphQL errors with a code, like every other error."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:
+            await send_error(send, error.status_code, error.reason, "BAD_USER_INPUT")
+            return
+        await response(scope, receive, send)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        results: ResultCache = request.app.state.results
+        key = results.key(context.autopilot.scope, request_data)
+        result = await results.get(key)
+        if result is None:
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+            await results.put(key, result, context.autopilot.freshness)
+        outcome = "OK"
+        if result.errors:
+            outcome = str((result.errors[0].extensions or {}).get("code", "INTERNAL"))
+        GRAPHQL_OPERATIONS.labels(request_data.operation_name or "anonymous", outcome).inc()
+        return result
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        assert isinstance(request, Request)
+        upstream: Upstream = request.app.state.upstream
+        caller = request.scope.get("state", {}).get("caller")
+        access = None if caller is None else self._policy.for_caller(caller)
+        autopilot = Autopilot(upstream, self._settings, self._cursors, access=access)
+        return Context(request=request, autopilot=autopilot)
