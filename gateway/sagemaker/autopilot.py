@@ -23,10 +23,9 @@ from gateway.sagemaker.candidates import (
     check_candidate_name,
     check_job_name,
 )
-from gateway.sagemaker.connections import PagedList, PageLimits
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.jobs import MAX_JOBS_PER_CALL, JobQuery, job_key
-from gateway.sagemaker.paging import FetchPage, Listing, Page
+from gateway.sagemaker.planner import FetchPage, Listing, Page, PagedList, PageLimits
 from gateway.sagemaker.upstream import Answer, Read, Upstream
 from gateway.settings import Settings
 from gateway.shapes import AWS

@@ -14,15 +14,26 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from gateway.errors import BadUserInput
-from gateway.sagemaker.paging import Position
 
 VERSION = "v2"
 MAX_UPSTREAM_TOKEN_LENGTH = 8192  # NextToken's max length in SageMaker's service model
 MAX_UPSTREAM_PAGE_SIZE = 300  # the largest MaxResults of the list operations used
 MAX_KEY_LENGTH = 64  # CandidateName's max length; job names are shorter
 _SIGNATURE_BYTES = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where an item was read upstream, and which item it was."""
+
+    token: str | None
+    page_size: int
+    index: int
+    key: str
+    reverse: bool = False  # read from the reversed listing
 
 
 class InvalidCursor(BadUserInput):

@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 from strawberry import relay
 
-from gateway.sagemaker.connections import ConnectionPage, PagedList
+from gateway.sagemaker.planner import ConnectionPage, PagedList
 from gateway.schema.enums import CandidateSortBy, CandidateStatus, SortOrder
 
 N = TypeVar("N", bound=relay.Node)

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.sagemaker.cursors import CursorCodec, InvalidCursor, fingerprint
-from gateway.sagemaker.paging import Position
+from gateway.sagemaker.cursors import CursorCodec, InvalidCursor, Position, fingerprint
 
 KEY = b"k" * 32
 CODEC = CursorCodec(KEY)

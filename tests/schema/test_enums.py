@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from gateway.sagemaker.connections import PagedList, PageLimits
 from gateway.sagemaker.cursors import CursorCodec
-from gateway.sagemaker.paging import Listing, Page
+from gateway.sagemaker.planner import Listing, Page, PagedList, PageLimits
 from gateway.schema import build_schema, enums
 from tests.aws_shapes import screaming_snake, shape
 

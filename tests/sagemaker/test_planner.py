@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.sagemaker.paging import (
+from gateway.sagemaker.planner import (
     CallBudget,
     Listing,
     Page,
