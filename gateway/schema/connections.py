@@ -9,10 +9,9 @@ import strawberry
 from strawberry import relay
 
 from gateway.sagemaker.planner import ConnectionPage, PagedList
-from gateway.schema.enums import CandidateSortBy, CandidateStatus, SortOrder
+from gateway.shapes import AWS
 
 N = TypeVar("N", bound=relay.Node)
-AWS = dict[str, Any]
 
 FIRST = strawberry.argument(
     description="Return the first n items (after `after`): 0 to the gateway's maximum "
@@ -28,21 +27,6 @@ First = Annotated[int | None, FIRST]
 After = Annotated[str | None, AFTER]
 Last = Annotated[int | None, LAST]
 Before = Annotated[str | None, BEFORE]
-
-StatusEquals = Annotated[
-    CandidateStatus | None, strawberry.argument(description="Only candidates in this status.")
-]
-CandidateNameEquals = Annotated[
-    str | None, strawberry.argument(description="Only the candidate with this name.")
-]
-CandidateSort = Annotated[
-    CandidateSortBy | None,
-    strawberry.argument(description="What SageMaker sorts by; SageMaker's default if unset."),
-]
-CandidateSortDirection = Annotated[
-    SortOrder | None,
-    strawberry.argument(description="Sort direction; SageMaker's default if unset."),
-]
 
 TOTAL_COUNT = (
     "How many items match the filters, exactly. Counting reads the whole list, one "

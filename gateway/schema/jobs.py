@@ -13,36 +13,26 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from gateway.errors import BadUserInput
-from gateway.sagemaker.candidates import CandidateQuery
-from gateway.schema.connections import (
-    AWS,
-    After,
-    Before,
-    CandidateNameEquals,
-    CandidateSort,
-    CandidateSortDirection,
-    Countable,
-    First,
-    Last,
-    StatusEquals,
-    edges_of,
-    page_info,
+from gateway.schema.candidates import (
+    Candidate,
+    CandidateConnection,
+    candidates,
+    on_the_job,
+    optional_utc,
+    utc,
 )
+from gateway.schema.connections import Countable
 from gateway.schema.context import Info
 from gateway.schema.enums import (
     AutoMLJobSecondaryStatus,
     AutoMLJobStatus,
     AutoMLMetric,
     AutoMLProblemTypeConfigName,
-    CandidateSortBy,
-    CandidateStatus,
     ProblemType,
-    SortOrder,
     from_aws,
     optional_from_aws,
 )
-from gateway.schema.types import Candidate, optional_utc, utc
+from gateway.shapes import AWS
 
 
 @strawberry.type(description="The metric an AutoML job optimizes (AutoMLJobObjective).")
@@ -189,31 +179,10 @@ class AutoMLJob(relay.Node):
         best = (await self._described(info)).get("BestCandidate")
         return Candidate.from_aws(best, self.auto_ml_job_name) if best else None
 
-    @strawberry.field(description="The job's candidates, paged in SageMaker's order.")
-    async def candidates(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        status_equals: StatusEquals = None,
-        candidate_name_equals: CandidateNameEquals = None,
-        sort_by: CandidateSort = None,
-        sort_order: CandidateSortDirection = None,
-    ) -> CandidateConnection:
-        return await candidate_connection(
-            info,
-            self.auto_ml_job_name,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            status_equals=status_equals,
-            candidate_name_equals=candidate_name_equals,
-            sort_by=sort_by,
-            sort_order=sort_order,
-        )
+    candidates = strawberry.field(
+        resolver=on_the_job(candidates),
+        description="The job's candidates, paged in SageMaker's order.",
+    )
 
 
 def _problem_config(data: AWS) -> AWS:
@@ -222,39 +191,6 @@ def _problem_config(data: AWS) -> AWS:
     return next(iter(configs.values()), {})
 
 
-@strawberry.type(description="A page of an AutoML job's candidates, in SageMaker's order.")
-class CandidateConnection(Countable, relay.Connection[Candidate]):
-    pass
-
-
 @strawberry.type(description="A page of AutoML jobs.")
 class AutoMLJobConnection(Countable, relay.Connection[AutoMLJob]):
     pass
-
-
-async def candidate_connection(
-    info: Info,
-    job_name: str,
-    *,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-    status_equals: CandidateStatus | None,
-    candidate_name_equals: str | None,
-    sort_by: CandidateSortBy | None,
-    sort_order: SortOrder | None,
-) -> CandidateConnection:
-    if status_equals is CandidateStatus.UNKNOWN:
-        raise BadUserInput("`statusEquals: UNKNOWN` cannot be used as a filter.")
-    query = CandidateQuery(
-        job_name=job_name,
-        status_equals=status_equals.value if status_equals else None,
-        candidate_name_equals=candidate_name_equals,
-        sort_by=sort_by.value if sort_by else None,
-        sort_order=sort_order.value if sort_order else None,
-    )
-    paged = info.context.autopilot.candidates(query)
-    page = await paged.page(first=first, after=after, last=last, before=before)
-    edges = edges_of(page, lambda item: Candidate.from_aws(item, job_name))
-    return CandidateConnection(edges=edges, page_info=page_info(edges, page), paged=paged)

@@ -11,31 +11,15 @@ from strawberry import relay
 
 from gateway.errors import BadUserInput, GatewayError
 from gateway.sagemaker.jobs import JobQuery
-from gateway.schema.connections import (
-    After,
-    Before,
-    CandidateNameEquals,
-    CandidateSort,
-    CandidateSortDirection,
-    First,
-    Last,
-    StatusEquals,
-    edges_of,
-    page_info,
-)
+from gateway.schema.candidates import Candidate, CandidateConnection, candidates
+from gateway.schema.connections import After, Before, First, Last, edges_of, page_info
 from gateway.schema.context import Info
 from gateway.schema.enums import (
     AutoMLJobStatus,
     AutoMLSortBy,
     SortOrder,
 )
-from gateway.schema.jobs import (
-    AutoMLJob,
-    AutoMLJobConnection,
-    CandidateConnection,
-    candidate_connection,
-)
-from gateway.schema.types import Candidate
+from gateway.schema.jobs import AutoMLJob, AutoMLJobConnection
 
 MAX_NODE_IDS = 100
 
@@ -122,32 +106,10 @@ class Query:
         edges = edges_of(page, lambda summary: AutoMLJob.from_aws(summary, described=False))
         return AutoMLJobConnection(edges=edges, page_info=page_info(edges, page), paged=paged)
 
-    @strawberry.field(description="The candidates of an AutoML job, paged in SageMaker's order.")
-    async def candidates(
-        self,
-        info: Info,
-        job_name: Annotated[str, strawberry.argument(description="The AutoML job's name.")],
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        status_equals: StatusEquals = None,
-        candidate_name_equals: CandidateNameEquals = None,
-        sort_by: CandidateSort = None,
-        sort_order: CandidateSortDirection = None,
-    ) -> CandidateConnection:
-        return await candidate_connection(
-            info,
-            job_name,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            status_equals=status_equals,
-            candidate_name_equals=candidate_name_equals,
-            sort_by=sort_by,
-            sort_order=sort_order,
-        )
+    candidates = strawberry.field(
+        resolver=candidates,
+        description="The candidates of an AutoML job, paged in SageMaker's order.",
+    )
 
     @strawberry.field(description="An AutoMLJob or Candidate by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:

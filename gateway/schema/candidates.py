@@ -1,34 +1,40 @@
-"""GraphQL object types for Autopilot, and their construction from SageMaker responses.
+"""Candidates: their GraphQL types, their connection, and the one resolver that lists them.
 
 Field names are the camelCase of AWS's member names, so that AWS's documentation reads
 across. Mapping is plain data in, plain objects out: no I/O, no per-field resolvers for
-what a response already holds.
+what a response already holds. ``Query.candidates`` and ``AutoMLJob.candidates`` are the
+same resolver with the same arguments; on a job, the job name comes from the job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, Protocol
 
 import strawberry
 from strawberry import relay
-from strawberry.types import Info
 
+from gateway.errors import BadUserInput
+from gateway.sagemaker.candidates import CandidateQuery
+from gateway.schema.connections import After, Before, Countable, First, Last, edges_of, page_info
+from gateway.schema.context import Info
 from gateway.schema.enums import (
     AutoMLJobObjectiveType,
     AutoMLMetric,
     AutoMLMetricExtended,
     AutoMLProcessingUnit,
+    CandidateSortBy,
     CandidateStatus,
     CandidateStepType,
     MetricSetSource,
     ObjectiveStatus,
+    SortOrder,
     from_aws,
     optional_from_aws,
 )
-
-AWS = Mapping[str, Any]
+from gateway.shapes import AWS
 
 
 def candidate_node_id(job_name: str, candidate_name: str) -> str:
@@ -225,3 +231,82 @@ class Candidate(relay.Node):
                 else None
             ),
         )
+
+
+@strawberry.type(description="A page of an AutoML job's candidates, in SageMaker's order.")
+class CandidateConnection(Countable, relay.Connection[Candidate]):
+    pass
+
+
+JobName = Annotated[str, strawberry.argument(description="The AutoML job's name.")]
+StatusEquals = Annotated[
+    CandidateStatus | None, strawberry.argument(description="Only candidates in this status.")
+]
+CandidateNameEquals = Annotated[
+    str | None, strawberry.argument(description="Only the candidate with this name.")
+]
+CandidateSort = Annotated[
+    CandidateSortBy | None,
+    strawberry.argument(description="What SageMaker sorts by; SageMaker's default if unset."),
+]
+CandidateSortDirection = Annotated[
+    SortOrder | None,
+    strawberry.argument(description="Sort direction; SageMaker's default if unset."),
+]
+
+
+async def candidates(
+    root: object,
+    info: Info,
+    job_name: JobName,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+    status_equals: StatusEquals = None,
+    candidate_name_equals: CandidateNameEquals = None,
+    sort_by: CandidateSort = None,
+    sort_order: CandidateSortDirection = None,
+) -> CandidateConnection:
+    """A page of a job's candidates: ``Query.candidates``, and ``AutoMLJob.candidates``
+    through :func:`on_the_job`."""
+    if status_equals is CandidateStatus.UNKNOWN:
+        raise BadUserInput("`statusEquals: UNKNOWN` cannot be used as a filter.")
+    query = CandidateQuery(
+        job_name=job_name,
+        status_equals=status_equals.value if status_equals else None,
+        candidate_name_equals=candidate_name_equals,
+        sort_by=sort_by.value if sort_by else None,
+        sort_order=sort_order.value if sort_order else None,
+    )
+    paged = info.context.autopilot.candidates(query)
+    page = await paged.page(first=first, after=after, last=last, before=before)
+    edges = edges_of(page, lambda item: Candidate.from_aws(item, job_name))
+    return CandidateConnection(edges=edges, page_info=page_info(edges, page), paged=paged)
+
+
+class NamedJob(Protocol):
+    @property
+    def auto_ml_job_name(self) -> str: ...
+
+
+Resolver = Callable[..., Awaitable[CandidateConnection]]
+
+
+def on_the_job(resolver: Resolver) -> Resolver:
+    """``resolver`` as a field of a job: the same arguments but ``jobName``, which the job
+    gives. Strawberry reads the arguments from the signature, so it is derived, not copied."""
+    signature = inspect.signature(resolver)
+    parameters = [p for name, p in signature.parameters.items() if name != "job_name"]
+
+    async def of_the_job(root: NamedJob, info: Info, **arguments: Any) -> CandidateConnection:
+        return await resolver(root, info, job_name=root.auto_ml_job_name, **arguments)
+
+    of_the_job.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    of_the_job.__annotations__ = {
+        name: annotation
+        for name, annotation in resolver.__annotations__.items()
+        if name != "job_name"
+    }
+    of_the_job.__module__ = resolver.__module__
+    return of_the_job
