@@ -25,12 +25,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="Serve the GraphQL gateway.")
-    serve.add_argument(
-        "--host", default="127.0.0.1", help="Address to bind (default: %(default)s)."
-    )
-    serve.add_argument(
-        "--port", type=int, default=8000, help="Port to bind (default: %(default)s)."
-    )
+    serve.add_argument("--host", default="127.0.0.1", help=BIND_HOST_HELP)
+    serve.add_argument("--port", type=int, default=8000, help=BIND_PORT_HELP)
     serve.add_argument(
         "--local",
         action="store_true",
@@ -38,12 +34,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
 
     local = commands.add_parser("local-sagemaker", help="Run the local SageMaker alone.")
-    local.add_argument(
-        "--host", default="127.0.0.1", help="Address to bind (default: %(default)s)."
-    )
-    local.add_argument(
-        "--port", type=int, default=5000, help="Port to bind (default: %(default)s)."
-    )
+    local.add_argument("--host", default="127.0.0.1", help=BIND_HOST_HELP)
+    local.add_argument("--port", type=int, default=5000, help=BIND_PORT_HELP)
     local.add_argument("--no-seed", action="store_true", help="Start without the demo jobs.")
 
     commands.add_parser("export-schema", help="Print the GraphQL schema (SDL).")

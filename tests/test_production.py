@@ -330,3 +330,34 @@ def test_protocol_errors_are_graphql_errors_with_a_code(gateway: GraphQLClient) 
         error = response.json()["errors"][0]
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
         assert error["extensions"]["requestId"] == response.headers["x-request-id"]
+
+
+def metric_samples(client: GraphQLClient, name: str) -> list[str]:
+    return [line for line in client.http.get("/metrics").text.splitlines() if line.startswith(name)]
+
+
+def test_request_metrics_are_labelled_by_route_template(gateway: GraphQLClient) -> None:
+    gateway.http.get("/graphiql/0123456789abcdef/nothing.js")
+    gateway.http.get("/no/such/path")
+    labels = " ".join(metric_samples(gateway, "gateway_http_request_seconds_count"))
+    assert 'route="/graphiql/{digest}/{name}",status="404"' in labels
+    assert 'route="other",status="404"' in labels
+    assert "/no/such/path" not in labels
+
+
+def lookups(client: GraphQLClient, cache: str, result: str) -> float:
+    wanted = f'gateway_cache_lookups_total{{cache="{cache}",result="{result}"}}'
+    samples = [line.split()[-1] for line in metric_samples(client, wanted)]
+    return float(samples[0]) if samples else 0.0
+
+
+def test_results_and_sagemaker_answers_are_cached_apart(gateway_settings: Settings) -> None:
+    query = '{ autoMLJob(name: "customer-churn-xgb") { autoMLJobStatus } }'
+    with gateway_with(gateway_settings, result_cache_max_entries=0) as client:
+        client.data(query)
+        before = {kind: lookups(client, kind, "hit") for kind in ("results", "sagemaker")}
+        client.data(query)
+        after = {kind: lookups(client, kind, "hit") for kind in ("results", "sagemaker")}
+    # No whole result is kept, so the repeat runs again, answered from SageMaker's cache.
+    assert after["results"] == before["results"]
+    assert after["sagemaker"] == before["sagemaker"] + 1

@@ -27,3 +27,30 @@ def test_example_queries_run_on_the_demo_data(gateway: GraphQLClient, query: str
 
 def test_there_are_examples() -> None:
     assert len(EXAMPLES) >= 2
+
+
+LAYOUT = re.findall(r"^\| `(gateway/[^`]*)` \| (.*) \|$", README, flags=re.M)
+GATEWAY = Path(__file__).parent.parent / "gateway"
+
+
+def test_the_layout_names_every_module_and_only_modules_that_exist() -> None:
+    listed = {path for path, _ in LAYOUT}
+    assert all((GATEWAY.parent / path).exists() for path in listed), listed
+    top = {
+        f"gateway/{p.name}" + ("/" if p.is_dir() else "")
+        for p in GATEWAY.iterdir()
+        if (p.is_dir() and (p / "__init__.py").exists())
+        or (p.suffix == ".py" and p.stem not in ("__init__", "__main__"))
+    }
+    assert top == listed
+
+
+@pytest.mark.parametrize("package", ["http", "schema", "sagemaker"])
+def test_the_layout_names_each_module_of_a_package(package: str) -> None:
+    (what,) = [what for path, what in LAYOUT if path == f"gateway/{package}/"]
+    named = set(re.findall(r"`(\w+)`", what)) & {
+        "errors",
+        *(m.stem for m in GATEWAY.glob("*/*.py")),
+    }
+    modules = {m.stem for m in (GATEWAY / package).glob("*.py")} - {"__init__"}
+    assert named >= modules, f"modules missing from the README's layout: {modules - named}"
