@@ -1,4 +1,4 @@
-"""Opaque, tamper-evident NextToken values bound to the request that produced them.
+"""SageMaker's NextToken values: opaque, tamper-evident and bound to the request they answer.
 
 A token is ``base64url(payload) + "." + base64url(hmac)`` where the payload holds a format
 version, a fingerprint of the request's binding (operation, account, region, job name, filters,
@@ -35,13 +35,15 @@ def _fingerprint(binding: Mapping[str, object]) -> str:
     return _b64encode(hashlib.sha256(canonical.encode()).digest()[:18])
 
 
-class InvalidPageToken(ValidationError):
+class InvalidNextToken(ValidationError):
+    """A NextToken this codec did not issue for this query, answered as AWS does."""
+
     def __init__(self) -> None:
         super().__init__("Invalid pagination token: the token is not valid for this request.")
 
 
-class PageTokenCodec:
-    """Encodes and checks NextToken values for one store."""
+class NextTokenCodec:
+    """Encodes list offsets as NextTokens, and decodes only the tokens it issued."""
 
     def __init__(self, key: bytes | None = None) -> None:
         self._key = key if key is not None else secrets.token_bytes(32)
@@ -56,17 +58,17 @@ class PageTokenCodec:
         return f"{_b64encode(payload)}.{_b64encode(self._mac(payload))}"
 
     def decode(self, token: str, binding: Mapping[str, object]) -> int:
-        """The offset stored in ``token``; InvalidPageToken unless it was issued for ``binding``."""
+        """The offset stored in ``token``; InvalidNextToken unless it was issued for ``binding``."""
         try:
             body, signature = token.split(".")
             payload = _b64decode(body)
             if not hmac.compare_digest(_b64decode(signature), self._mac(payload)):
-                raise InvalidPageToken()
+                raise InvalidNextToken()
             data = json.loads(payload)
         except (ValueError, binascii.Error, UnicodeDecodeError) as error:
-            raise InvalidPageToken() from error
+            raise InvalidNextToken() from error
         if not isinstance(data, dict):
-            raise InvalidPageToken()
+            raise InvalidNextToken()
         offset = data.get("o")
         if (
             data.get("v") != _VERSION
@@ -75,5 +77,5 @@ class PageTokenCodec:
             or isinstance(offset, bool)
             or offset < 1
         ):
-            raise InvalidPageToken()
+            raise InvalidNextToken()
         return offset

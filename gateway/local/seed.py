@@ -9,10 +9,11 @@ problem type, every job status, and every member of the ``AutoMLCandidate`` shap
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
-from gateway.local.candidates import JobStatus
+from gateway.local.jobs import JobStatus
 from gateway.local.store import LocalAutopilot
+from gateway.shapes import AWS
 
 SEED_BASE_TIME: Final = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -46,7 +47,7 @@ def _role(account_id: str) -> str:
     )
 
 
-def _channel(uri: str, content_type: str = "text/csv;header=present") -> dict[str, Any]:
+def _channel(uri: str, content_type: str = "text/csv;header=present") -> AWS:
     return {
         "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri}},
         "ContentType": content_type,
@@ -59,7 +60,7 @@ def _tags(team: str) -> list[dict[str, str]]:
     return [{"Key": "team", "Value": team}, {"Key": "env", "Value": "demo"}]
 
 
-def _v1_requests(account_id: str, region: str) -> dict[str, dict[str, Any]]:
+def _v1_requests(account_id: str, region: str) -> dict[str, AWS]:
     return {
         "customer-churn-xgb": {
             "AutoMLJobName": "customer-churn-xgb",
@@ -117,7 +118,7 @@ def _v1_requests(account_id: str, region: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def _v2_requests(account_id: str, region: str) -> dict[str, dict[str, Any]]:
+def _v2_requests(account_id: str, region: str) -> dict[str, AWS]:
     return {
         "fraud-detection-auc": {
             "AutoMLJobName": "fraud-detection-auc",

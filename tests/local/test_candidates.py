@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
-from gateway.local.candidates import JobSpec, best_candidate, generate_run
-from gateway.local.store import JOB_STATUSES, LocalAutopilot
+from gateway.local.candidate_generation import generate_run
+from gateway.local.candidate_order import best_candidate
+from gateway.local.jobs import JOB_STATUSES, JobSpec
+from gateway.local.store import LocalAutopilot
 from tests.local.builders import v1_job
 
 SPEC = JobSpec(
@@ -41,7 +43,8 @@ def test_same_job_same_candidates_even_in_another_process() -> None:
     script = (
         "import hashlib, json\n"
         "from datetime import UTC, datetime\n"
-        "from gateway.local.candidates import JobSpec, generate_run\n"
+        "from gateway.local.candidate_generation import generate_run\n"
+        "from gateway.local.jobs import JobSpec\n"
         "spec = JobSpec('customer-churn-xgb', '123456789012', 'eu-west-1', 'BinaryClassification',"
         " 'F1', 40, 's3://bucket/output/', datetime(2026, 1, 5, 8, 30, tzinfo=UTC))\n"
         "c = generate_run(spec, 'Completed').candidates\n"
