@@ -75,6 +75,12 @@ def _deploy_result(job: AutoMLJob, config: Mapping[str, Any] | None) -> AWS | No
     return None
 
 
+def _deployment(job: AutoMLJob, request: AWS) -> AWS:
+    """ModelDeployConfig as requested and the ModelDeployResult it led to."""
+    config = request.get("ModelDeployConfig")
+    return present(ModelDeployConfig=config, ModelDeployResult=_deploy_result(job, config))
+
+
 def _common_fields(job: AutoMLJob) -> AWS:
     """The members DescribeAutoMLJob and DescribeAutoMLJobV2 share."""
     return present(
@@ -117,8 +123,7 @@ def describe_v1(job: AutoMLJob) -> AWS:
         GenerateCandidateDefinitionsOnly=request.get("GenerateCandidateDefinitionsOnly"),
         AutoMLJobArtifacts=_artifacts(job),
         ResolvedAttributes=resolved,
-        ModelDeployConfig=request.get("ModelDeployConfig"),
-        ModelDeployResult=_deploy_result(job, request.get("ModelDeployConfig")),
+        **_deployment(job, request),
     )
 
 
@@ -145,8 +150,7 @@ def describe_v2(job: AutoMLJob) -> AWS:
         **_common_fields(job),
         AutoMLJobArtifacts=_artifacts(job),
         ResolvedAttributes=resolved,
-        ModelDeployConfig=request.get("ModelDeployConfig"),
-        ModelDeployResult=_deploy_result(job, request.get("ModelDeployConfig")),
+        **_deployment(job, request),
         DataSplitConfig=request.get("DataSplitConfig"),
         SecurityConfig=request.get("SecurityConfig"),
         AutoMLComputeConfig=request.get("AutoMLComputeConfig"),

@@ -7,6 +7,7 @@ account and region, the filters, the sort), so a token cannot be replayed agains
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from gateway.local.candidate_order import sort_candidates
@@ -16,16 +17,54 @@ from gateway.local.next_tokens import NextTokenCodec
 from gateway.local.wire import aware, present
 from gateway.shapes import AWS
 
-CANDIDATES_DEFAULT_SORT_BY: Final = "CreationTime"
-"""ListCandidatesForAutoMLJob's SortBy default. AWS documents the default as "Descending" (not a
-SortBy value); CreationTime is the order candidates are produced in."""
-CANDIDATES_DEFAULT_SORT_ORDER: Final = "Ascending"
-CANDIDATES_DEFAULT_MAX_RESULTS: Final = 10
-"""AWS documents no default page size; 10 is SageMaker's usual List* default, and a small page
-makes a client that ignores NextToken visibly incomplete locally rather than only in production."""
-JOBS_DEFAULT_SORT_BY: Final = "Name"
-JOBS_DEFAULT_SORT_ORDER: Final = "Descending"
-JOBS_DEFAULT_MAX_RESULTS: Final = 10
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True)
+class _ListOperation:
+    """A List* operation's defaults, and the pages it answers with."""
+
+    name: str
+    sort_by: str
+    sort_order: str
+    max_results: int
+
+    def sort(self, params: Mapping[str, Any]) -> tuple[str, str]:
+        """(SortBy, SortOrder) of a request."""
+        return params.get("SortBy", self.sort_by), params.get("SortOrder", self.sort_order)
+
+    def page(
+        self,
+        items: list[Item],
+        params: Mapping[str, Any],
+        scope: tuple[str, str],
+        tokens: NextTokenCodec,
+        filters: AWS,
+    ) -> tuple[list[Item], str | None]:
+        """One page of ``items``; the token is omitted when nothing follows."""
+        binding = {
+            "op": self.name,
+            "scope": list(scope),
+            **filters,
+            "sort": list(self.sort(params)),
+        }
+        token = params.get("NextToken")
+        start = tokens.decode(token, binding) if token else 0
+        end = start + params.get("MaxResults", self.max_results)
+        next_token = tokens.encode(binding, end) if end < len(items) else None
+        return items[start:end], next_token
+
+
+LIST_CANDIDATES: Final = _ListOperation(
+    "ListCandidatesForAutoMLJob", sort_by="CreationTime", sort_order="Ascending", max_results=10
+)
+"""AWS documents SortBy's default as "Descending" (not a SortBy value); CreationTime is the
+order candidates are produced in. It documents no default page size; 10 is SageMaker's usual
+List* default, and a small page makes a client that ignores NextToken visibly incomplete
+locally rather than only in production."""
+LIST_JOBS: Final = _ListOperation(
+    "ListAutoMLJobs", sort_by="Name", sort_order="Descending", max_results=10
+)
 
 _TIME_BOUNDS: Final = (
     "CreationTimeAfter",
@@ -39,23 +78,6 @@ _JOB_SORT_KEYS: Final[dict[str, Callable[[AutoMLJob], Any]]] = {
     "Status": lambda j: j.status,
 }
 
-Item = TypeVar("Item")
-
-
-def _page(
-    items: list[Item],
-    params: Mapping[str, Any],
-    default: int,
-    binding: AWS,
-    tokens: NextTokenCodec,
-) -> tuple[list[Item], str | None]:
-    """One page of ``items``; the token is omitted when nothing follows."""
-    token = params.get("NextToken")
-    start = tokens.decode(token, binding) if token else 0
-    end = start + params.get("MaxResults", default)
-    next_token = tokens.encode(binding, end) if end < len(items) else None
-    return items[start:end], next_token
-
 
 def list_jobs(
     jobs: Iterable[AutoMLJob],
@@ -64,17 +86,7 @@ def list_jobs(
     tokens: NextTokenCodec,
 ) -> AWS:
     """ListAutoMLJobs over ``jobs`` (NameContains matches case-insensitively)."""
-    sort_by = params.get("SortBy", JOBS_DEFAULT_SORT_BY)
-    sort_order = params.get("SortOrder", JOBS_DEFAULT_SORT_ORDER)
     bounds = {key: aware(params[key]) for key in _TIME_BOUNDS if key in params}
-    binding = {
-        "op": "ListAutoMLJobs",
-        "scope": list(scope),
-        "name": params.get("NameContains"),
-        "status": params.get("StatusEquals"),
-        "bounds": {k: v.isoformat() for k, v in bounds.items()},
-        "sort": [sort_by, sort_order],
-    }
     contains = params.get("NameContains", "").lower()
     selected = [j for j in jobs if contains in j.name.lower()]
     if "StatusEquals" in params:
@@ -91,9 +103,15 @@ def list_jobs(
         and (modified_after is None or j.run.last_modified_time > modified_after)
         and (modified_before is None or j.run.last_modified_time < modified_before)
     ]
+    sort_by, sort_order = LIST_JOBS.sort(params)
     primary = _JOB_SORT_KEYS[sort_by]
     selected.sort(key=lambda j: (primary(j), j.name), reverse=sort_order == "Descending")
-    page, token = _page(selected, params, JOBS_DEFAULT_MAX_RESULTS, binding, tokens)
+    filters = {
+        "name": params.get("NameContains"),
+        "status": params.get("StatusEquals"),
+        "bounds": {k: v.isoformat() for k, v in bounds.items()},
+    }
+    page, token = LIST_JOBS.page(selected, params, scope, tokens, filters)
     return present(AutoMLJobSummaries=[summary(j) for j in page], NextToken=token)
 
 
@@ -104,21 +122,16 @@ def list_candidates(
     tokens: NextTokenCodec,
 ) -> AWS:
     """ListCandidatesForAutoMLJob over a job's ``candidates``, in a total sort order."""
-    sort_by = params.get("SortBy", CANDIDATES_DEFAULT_SORT_BY)
-    sort_order = params.get("SortOrder", CANDIDATES_DEFAULT_SORT_ORDER)
-    binding = {
-        "op": "ListCandidatesForAutoMLJob",
-        "scope": list(scope),
-        "job": params["AutoMLJobName"],
-        "status": params.get("StatusEquals"),
-        "name": params.get("CandidateNameEquals"),
-        "sort": [sort_by, sort_order],
-    }
     if "StatusEquals" in params:
         candidates = [c for c in candidates if c["CandidateStatus"] == params["StatusEquals"]]
     if "CandidateNameEquals" in params:
         name = params["CandidateNameEquals"]
         candidates = [c for c in candidates if c["CandidateName"] == name]
-    ordered = sort_candidates(candidates, sort_by, sort_order)
-    page, token = _page(ordered, params, CANDIDATES_DEFAULT_MAX_RESULTS, binding, tokens)
+    ordered = sort_candidates(candidates, *LIST_CANDIDATES.sort(params))
+    filters = {
+        "job": params["AutoMLJobName"],
+        "status": params.get("StatusEquals"),
+        "name": params.get("CandidateNameEquals"),
+    }
+    page, token = LIST_CANDIDATES.page(ordered, params, scope, tokens, filters)
     return present(Candidates=page, NextToken=token)

@@ -87,6 +87,16 @@ def _type_ok(shape: Shape, value: Any) -> bool:
     return isinstance(value, expected)
 
 
+def _bound_violations(
+    at: str, meta: Mapping[str, Any], measure: str, measured: float
+) -> Iterator[str]:
+    """The model's min/max constraints that ``measured`` (a length or a value) breaks."""
+    if "min" in meta and measured < meta["min"]:
+        yield f"{at} have {measure} greater than or equal to {meta['min']}"
+    if "max" in meta and measured > meta["max"]:
+        yield f"{at} have {measure} less than or equal to {meta['max']}"
+
+
 def _violations(shape: Shape, value: Any, path: str) -> Iterator[str]:
     """Every constraint ``value`` breaks, as AWS phrases them."""
     if not _type_ok(shape, value):
@@ -97,17 +107,11 @@ def _violations(shape: Shape, value: Any, path: str) -> Iterator[str]:
         enum = getattr(shape, "enum", None)
         if enum and value not in enum:
             yield f"{at} satisfy enum value set: [{', '.join(enum)}]"
-        if "min" in meta and len(value) < meta["min"]:
-            yield f"{at} have length greater than or equal to {meta['min']}"
-        if "max" in meta and len(value) > meta["max"]:
-            yield f"{at} have length less than or equal to {meta['max']}"
+        yield from _bound_violations(at, meta, "length", len(value))
         if "pattern" in meta and not matches_pattern(meta["pattern"], value):
             yield f"{at} satisfy regular expression pattern: {meta['pattern']}"
     elif shape.type_name in {"integer", "long", "float", "double"}:
-        if "min" in meta and value < meta["min"]:
-            yield f"{at} have value greater than or equal to {meta['min']}"
-        if "max" in meta and value > meta["max"]:
-            yield f"{at} have value less than or equal to {meta['max']}"
+        yield from _bound_violations(at, meta, "value", value)
     elif isinstance(shape, StructureShape):
         if meta.get("union") and sum(value.get(m) is not None for m in shape.members) != 1:
             yield (
@@ -125,10 +129,7 @@ def _violations(shape: Shape, value: Any, path: str) -> Iterator[str]:
                 yield from _violations(member_shape, value[member], _member_path(path, member))
     elif isinstance(shape, ListShape | MapShape):
         at = f"Value at '{path}' failed to satisfy constraint: Member must"
-        if "min" in meta and len(value) < meta["min"]:
-            yield f"{at} have length greater than or equal to {meta['min']}"
-        if "max" in meta and len(value) > meta["max"]:
-            yield f"{at} have length less than or equal to {meta['max']}"
+        yield from _bound_violations(at, meta, "length", len(value))
         if isinstance(shape, ListShape):
             for index, item in enumerate(value, start=1):
                 yield from _violations(shape.member, item, f"{path}.{index}.member")
