@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import subprocess
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ import yaml
 
 from tests.helm.helm_binary import installed_helm, unsupported_platform
 
-CHART = Path(__file__).resolve().parents[2] / "helm" / "autopilot-gateway"
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO / "helm" / "autopilot-gateway"
 VALUES_ALL = Path(__file__).parent / "values-all.yaml"
 # What every installation must set (the issuer and audience of tokens); renders include it.
 VALUES_REQUIRED = Path(__file__).parent / "values-required.yaml"
@@ -23,6 +25,20 @@ KUBE_VERSION = "1.37.0"
 Manifest = dict[str, Any]
 Render = Callable[..., list[Manifest]]
 RunHelm = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session")
+def chart_metadata() -> dict[str, Any]:
+    """Chart.yaml: tests follow its version and appVersion as they are bumped."""
+    metadata: dict[str, Any] = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    return metadata
+
+
+@pytest.fixture(scope="session")
+def project_version() -> str:
+    """The gateway's version (pyproject.toml): the release the chart deploys by default."""
+    version: str = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    return version
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import tomllib
 from typing import Any
 
 import kubernetes_validate
@@ -23,6 +22,8 @@ from tests.helm.conftest import (
     Render,
     RunHelm,
 )
+
+pytestmark = pytest.mark.deployment
 
 # The oldest Kubernetes the chart supports (Chart.yaml's kubeVersion) and the newest whose
 # schemas kubernetes-validate ships.
@@ -92,7 +93,9 @@ def test_all_values_render_every_part_once(all_manifests: list[Manifest]) -> Non
     assert sorted(m["kind"] for m in all_manifests) == sorted(CORE_KINDS + OPTIONAL_KINDS)
 
 
-def test_everything_is_named_labelled_and_namespaced(manifests: list[Manifest]) -> None:
+def test_everything_is_named_labelled_and_namespaced(
+    manifests: list[Manifest], chart_metadata: dict[str, Any]
+) -> None:
     for manifest in manifests:
         metadata = manifest["metadata"]
         assert metadata["name"] == "autopilot-gateway"
@@ -101,8 +104,20 @@ def test_everything_is_named_labelled_and_namespaced(manifests: list[Manifest]) 
         assert labels["app.kubernetes.io/name"] == "autopilot-gateway"
         assert labels["app.kubernetes.io/instance"] == "autopilot-gateway"
         assert labels["app.kubernetes.io/managed-by"] == "Helm"
-        assert labels["app.kubernetes.io/version"] == "0.1.0"
-        assert labels["helm.sh/chart"] == "autopilot-gateway-0.2.0"
+        assert labels["helm.sh/chart"] == f"{chart_metadata['name']}-{chart_metadata['version']}"
+
+
+def test_version_label_is_the_image_tag(
+    default_manifests: list[Manifest], all_manifests: list[Manifest], chart_metadata: dict[str, Any]
+) -> None:
+    """The chart's appVersion by default, else the tag the values give."""
+    tag = yaml.safe_load(VALUES_ALL.read_text())["image"]["tag"]
+    for manifests, version in (
+        (default_manifests, chart_metadata["appVersion"]),
+        (all_manifests, tag),
+    ):
+        for manifest in manifests:
+            assert manifest["metadata"]["labels"]["app.kubernetes.io/version"] == version
 
 
 def test_no_secret_is_ever_rendered(manifests: list[Manifest]) -> None:
@@ -131,6 +146,7 @@ def test_manifests_are_valid_kubernetes(
             pytest.fail(f"{kind} is invalid for Kubernetes {version} at {path}: {error.message}")
 
 
+@pytest.mark.slow
 def test_minimum_kubernetes_version(run_helm: RunHelm) -> None:
     def template(version: str) -> subprocess.CompletedProcess[str]:
         return run_helm("template", str(CHART), "--kube-version", version, *REQUIRED)
@@ -205,6 +221,7 @@ def test_termination_grace_follows_the_shutdown_grace(render: Render) -> None:
     assert pod_spec(manifests)["terminationGracePeriodSeconds"] == 40 + 5
 
 
+@pytest.mark.slow
 def test_explicit_termination_grace_must_cover_the_drain(run_helm: RunHelm) -> None:
     ok = run_helm("template", str(CHART), *REQUIRED, "--set", "terminationGracePeriodSeconds=25")
     assert ok.returncode == 0, ok.stderr
@@ -219,6 +236,7 @@ def checksum(manifests: list[Manifest]) -> str:
     return value
 
 
+@pytest.mark.slow
 def test_config_changes_roll_the_pods(render: Render, default_manifests: list[Manifest]) -> None:
     assert re.fullmatch(r"[0-9a-f]{64}", checksum(default_manifests))
     assert checksum(render("--set", "config.logLevel=debug")) != checksum(default_manifests)
@@ -239,6 +257,8 @@ EXPECTED_CONFIG = {
     "GATEWAY_ACTIVE_CACHE_TTL_SECONDS": "2",
     "GATEWAY_CACHE_MAX_ENTRIES": "5000",
     "GATEWAY_CACHE_MAX_MEGABYTES": "128",
+    "GATEWAY_RESULT_CACHE_MAX_ENTRIES": "1000",
+    "GATEWAY_RESULT_CACHE_MAX_MEGABYTES": "32",
     "GATEWAY_MAX_BATCH_OPERATIONS": "5",
     "GATEWAY_DEFAULT_PAGE_SIZE": "50",
     "GATEWAY_MAX_PAGE_SIZE": "500",
@@ -311,9 +331,10 @@ def test_secrets_are_referenced_never_held(all_manifests: list[Manifest]) -> Non
 
 
 def test_image_digest_pins_the_image(
-    default_manifests: list[Manifest], all_manifests: list[Manifest]
+    default_manifests: list[Manifest], all_manifests: list[Manifest], project_version: str
 ) -> None:
-    assert gateway_container(default_manifests)["image"] == "autopilot-gateway:0.1.0"
+    # By default, the image of this release of the gateway.
+    assert gateway_container(default_manifests)["image"] == f"autopilot-gateway:{project_version}"
     assert gateway_container(all_manifests)["image"] == (
         "registry.example.com/ml-platform/autopilot-gateway@sha256:"
         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -395,6 +416,7 @@ def test_autoscaling_replaces_the_replica_count(all_manifests: list[Manifest]) -
     }
 
 
+@pytest.mark.slow
 def test_pdb_only_with_more_than_one_pod(render: Render, all_manifests: list[Manifest]) -> None:
     assert of_kind(render("--set", "replicaCount=1"), "PodDisruptionBudget") == []
     two = one(render("--set", "replicaCount=2", *CURSOR_SECRET), "PodDisruptionBudget")
@@ -448,6 +470,7 @@ def test_service_monitor_scrapes_the_service(all_manifests: list[Manifest]) -> N
 # Values the chart refuses
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("setting", "mentioned"),
     [
@@ -473,6 +496,7 @@ def test_schema_refuses_bad_values(run_helm: RunHelm, setting: str, mentioned: s
     assert mentioned in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
@@ -516,6 +540,7 @@ def install_notes(run_helm: RunHelm, *args: str) -> str:
     return result.stdout.split("\nNOTES:\n", 1)[1]
 
 
+@pytest.mark.slow
 def test_notes_warn_about_unsafe_settings(run_helm: RunHelm) -> None:
     notes = install_notes(run_helm, *REQUIRED, "--set", "ingress.enabled=true")
     assert "http://autopilot-gateway.example.com/graphql" in notes
@@ -539,7 +564,5 @@ def test_notes_warn_about_unsafe_settings(run_helm: RunHelm) -> None:
     assert "NOTE" not in notes
 
 
-def test_app_version_is_the_gateways() -> None:
-    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
-    project = tomllib.loads((CHART.parents[1] / "pyproject.toml").read_text())["project"]
-    assert chart["appVersion"] == project["version"]
+def test_app_version_is_the_gateways(chart_metadata: dict[str, Any], project_version: str) -> None:
+    assert chart_metadata["appVersion"] == project_version

@@ -28,6 +28,8 @@ from gateway.auth.proxy import parse_networks
 from gateway.settings import Settings
 from tests.helm.conftest import CHART, REQUIRED, VALUES_ALL, VALUES_REQUIRED, Manifest, RunHelm
 
+pytestmark = pytest.mark.deployment
+
 SCHEMA = json.loads((CHART / "values.schema.json").read_text())
 CONFIG_SCHEMA: dict[str, Any] = SCHEMA["properties"]["config"]
 VALUES: dict[str, Any] = yaml.safe_load((CHART / "values.yaml").read_text())
@@ -283,6 +285,7 @@ REFUSED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("values", "mentioned"), REFUSED, ids=[str(v) for v, _ in REFUSED])
 def test_chart_refuses_what_the_gateway_refuses(
     run_helm: RunHelm, environment: pytest.MonkeyPatch, values: dict[str, Any], mentioned: str
@@ -305,6 +308,7 @@ ACCEPTED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("values", ACCEPTED, ids=[str(v) for v in ACCEPTED])
 def test_chart_accepts_what_the_gateway_accepts(
     render: Any, environment: pytest.MonkeyPatch, values: dict[str, Any]
