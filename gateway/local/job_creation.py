@@ -55,17 +55,18 @@ def _check_deploy_config(config: Mapping[str, Any] | None) -> None:
 def _tabular_problem(
     config: Mapping[str, Any], objective: str | None, version: Literal[1, 2]
 ) -> ProblemKind:
-    """The problem type of a tabular job; V1 infers a missing one that V2 refuses."""
-    if ("ProblemType" in config) == (objective is not None):
-        # Without both, AWS infers the problem type from the data the emulator never reads.
-        return cast(ProblemKind, config.get("ProblemType", "BinaryClassification"))
-    if version == 2:
+    """A tabular job's problem type. V2 takes a problem type and an objective together or not
+    at all; V1 takes either alone, inferring the problem type from the objective."""
+    has_problem = "ProblemType" in config
+    if version == 2 and has_problem != (objective is not None):
         raise ValidationError(
             "You must either specify both ProblemType and AutoMLJobObjective, or none of them."
         )
-    if "ProblemType" in config:
+    if has_problem:
         return cast(ProblemKind, config["ProblemType"])
-    assert objective is not None
+    if objective is None:
+        # AWS infers the problem type from the data, which the local SageMaker never reads.
+        return "BinaryClassification"
     if objective not in OBJECTIVE_PROBLEM:
         raise ValidationError(
             f"The objective metric {objective} is not supported for tabular problems."

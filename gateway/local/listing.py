@@ -55,14 +55,14 @@ class _ListOperation:
         return items[start:end], next_token
 
 
-LIST_CANDIDATES: Final = _ListOperation(
+_LIST_CANDIDATES: Final = _ListOperation(
     "ListCandidatesForAutoMLJob", sort_by="CreationTime", sort_order="Ascending", max_results=10
 )
 """AWS documents SortBy's default as "Descending" (not a SortBy value); CreationTime is the
 order candidates are produced in. It documents no default page size; 10 is SageMaker's usual
 List* default, and a small page makes a client that ignores NextToken visibly incomplete
 locally rather than only in production."""
-LIST_JOBS: Final = _ListOperation(
+_LIST_JOBS: Final = _ListOperation(
     "ListAutoMLJobs", sort_by="Name", sort_order="Descending", max_results=10
 )
 
@@ -103,7 +103,7 @@ def list_jobs(
         and (modified_after is None or j.run.last_modified_time > modified_after)
         and (modified_before is None or j.run.last_modified_time < modified_before)
     ]
-    sort_by, sort_order = LIST_JOBS.sort(params)
+    sort_by, sort_order = _LIST_JOBS.sort(params)
     primary = _JOB_SORT_KEYS[sort_by]
     selected.sort(key=lambda j: (primary(j), j.name), reverse=sort_order == "Descending")
     filters = {
@@ -111,7 +111,7 @@ def list_jobs(
         "status": params.get("StatusEquals"),
         "bounds": {k: v.isoformat() for k, v in bounds.items()},
     }
-    page, token = LIST_JOBS.page(selected, params, scope, tokens, filters)
+    page, token = _LIST_JOBS.page(selected, params, scope, tokens, filters)
     return present(AutoMLJobSummaries=[summary(j) for j in page], NextToken=token)
 
 
@@ -127,11 +127,11 @@ def list_candidates(
     if "CandidateNameEquals" in params:
         name = params["CandidateNameEquals"]
         candidates = [c for c in candidates if c["CandidateName"] == name]
-    ordered = sort_candidates(candidates, *LIST_CANDIDATES.sort(params))
+    ordered = sort_candidates(candidates, *_LIST_CANDIDATES.sort(params))
     filters = {
         "job": params["AutoMLJobName"],
         "status": params.get("StatusEquals"),
         "name": params.get("CandidateNameEquals"),
     }
-    page, token = LIST_CANDIDATES.page(ordered, params, scope, tokens, filters)
+    page, token = _LIST_CANDIDATES.page(ordered, params, scope, tokens, filters)
     return present(Candidates=page, NextToken=token)

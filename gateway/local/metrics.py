@@ -1,8 +1,8 @@
 """Autopilot's metrics: which way each one is better, and plausible values for a candidate.
 
 Values are drawn so that a candidate's metrics agree with each other (F1 is the harmonic mean of
-its precision and recall, MSE is RMSE squared, ...) and with the candidate's quality, which is
-what makes a better candidate better on every metric, as a real tuning run would look.
+its precision and recall, MSE is RMSE squared, ...) and with the candidate's quality, so a
+better candidate looks better on every metric, as in a real tuning run.
 """
 
 from __future__ import annotations
@@ -128,8 +128,10 @@ def _shifted(metric: str, value: float, amount: float) -> float:
 def candidate_metrics(
     problem: str, algorithm: str, seed: int, validation: dict[str, float]
 ) -> list[AWS]:
-    """CandidateMetrics: every validation metric on the Train, Validation and Test sets, plus
-    InferenceLatency (except for forecasting); ``seed`` is the candidate's own."""
+    """CandidateMetrics: each metric on the Train, Validation and Test sets, and InferenceLatency.
+
+    ``seed`` is the candidate's own, so its train/test spread is the same in every status.
+    """
     rng = random.Random(seed ^ 0x5EED)
     data: list[AWS] = []
     for metric, value in validation.items():

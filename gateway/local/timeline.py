@@ -28,7 +28,7 @@ from gateway.local.problem_types import TABULAR_KINDS
 
 Fate = Literal["ok", "early_stop", "fail"]
 
-PARALLELISM: Final = 10
+_PARALLELISM: Final = 10
 """How many candidates Autopilot trains at once: one wave."""
 SETTLE: Final = timedelta(seconds=12)
 """How long after a training job ends its candidate is last modified (metrics, artifacts)."""
@@ -108,7 +108,7 @@ def plan_job(spec: JobSpec) -> Timeline:
     plans: list[CandidatePlan] = []
     for index in range(spec.max_candidates):
         rng = random.Random(stable_seed(spec.name, "candidate", index))
-        wave = index // PARALLELISM
+        wave = index // _PARALLELISM
         created = (
             spec.creation_time + analysis + wave * wave_gap + timedelta(seconds=rng.randint(0, 30))
         )
@@ -136,7 +136,7 @@ def plan_job(spec: JobSpec) -> Timeline:
                 fate=fate,
                 quality=quality,
                 algorithm=rng.choice(algorithms),
-                pipeline=index % min(spec.max_candidates, PARALLELISM),
+                pipeline=index % min(spec.max_candidates, _PARALLELISM),
                 failure_reason=rng.choice(_CANDIDATE_FAILURES),
                 rng_seed=stable_seed(spec.name, "candidate-detail", index),
             )
@@ -146,7 +146,7 @@ def plan_job(spec: JobSpec) -> Timeline:
 
 def snapshot_time(spec: JobSpec, status: JobStatus, timeline: Timeline) -> datetime:
     """The virtual moment a non-completed job is observed at (running, stopped or failed)."""
-    waves = max(1, math.ceil(spec.max_candidates / PARALLELISM))
+    waves = max(1, math.ceil(spec.max_candidates / _PARALLELISM))
     fraction = 0.3 if status == "Failed" else 0.6
     wave = max(1, math.ceil(waves * fraction)) - 1
     into_wave = max(timedelta(seconds=45), timeline.wave_gap * 0.35)
