@@ -353,7 +353,9 @@ def lookups(client: GraphQLClient, cache: str, result: str) -> float:
 
 def test_results_and_sagemaker_answers_are_cached_apart(gateway_settings: Settings) -> None:
     query = '{ autoMLJob(name: "customer-churn-xgb") { autoMLJobStatus } }'
-    with gateway_with(gateway_settings, result_cache_max_entries=0) as client:
+    with gateway_with(
+        gateway_settings, cache_ttl_seconds=300, result_cache_max_entries=0
+    ) as client:
         client.data(query)
         before = {kind: lookups(client, kind, "hit") for kind in ("results", "sagemaker")}
         client.data(query)
