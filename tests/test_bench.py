@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 
 
+@pytest.mark.slow
 def test_the_benchmark_runs_and_counts_upstream_calls() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bench.run", "--runs", "1", "--requests", "5"],

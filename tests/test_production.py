@@ -39,6 +39,7 @@ def gateway_with(base: Settings, **changes: Any) -> Iterator[GraphQLClient]:
         yield GraphQLClient(url)
 
 
+@pytest.mark.slow
 def test_throttling_is_retried_then_reported_as_throttled(
     gateway_settings: Settings, faults: Any, big_job: str
 ) -> None:
@@ -54,6 +55,7 @@ def test_throttling_is_retried_then_reported_as_throttled(
         assert "Throttling" not in error["message"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("code", "status"), [("InternalFailure", 500), ("ServiceUnavailable", 503)]
 )
@@ -270,6 +272,7 @@ def test_health_readiness_and_metrics(gateway: GraphQLClient, gateway_settings: 
         assert client.http.get("/healthz").status_code == 200
 
 
+@pytest.mark.slow
 def test_sigterm_lets_requests_in_flight_finish(
     local_sagemaker: LocalSageMaker, faults: Any, demo_jobs: list[str]
 ) -> None:

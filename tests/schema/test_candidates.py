@@ -135,6 +135,7 @@ def test_walks_with_a_status_filter(
         assert names == expected, (job, status)
 
 
+@pytest.mark.slow
 def test_a_full_single_item_walk_of_the_largest_job(
     gateway: GraphQLClient, sagemaker_client: Any, big_job: str
 ) -> None:

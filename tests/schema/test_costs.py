@@ -75,6 +75,7 @@ def test_identical_reads_in_one_operation_happen_once(
     assert calls == 2
 
 
+@pytest.mark.slow
 def test_fifty_concurrent_identical_leaderboards_cost_what_one_does(
     gateway_settings: Settings, demo_jobs: list[str]
 ) -> None:
