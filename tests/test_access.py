@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from gateway.sagemaker.metrics import upstream_calls
 from gateway.settings import Settings
 from tests.auth.idp import AUDIENCE, IdentityProvider, KeyPair, running_identity_provider
 from tests.gateway_server import GraphQLClient, running_gateway
@@ -151,3 +152,42 @@ def test_proxy_mode_trusts_only_the_configured_proxies(gateway_settings: Setting
         response = GraphQLClient(url).http.post("/graphql", json=query, headers=headers)
         assert response.status_code == 401
         assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_callers_of_ten_scopes_share_the_sagemaker_reads_of_one(
+    gateway_settings: Settings, identity_provider: tuple[IdentityProvider, KeyPair]
+) -> None:
+    """Reads are shared across access scopes; results and visibility stay per scope."""
+    idp, _ = identity_provider
+    teams = [f"team-{n}" for n in range(10)]
+    policy = {team: ["customer-churn-*", f"team-{n}-only-*"] for n, team in enumerate(teams)}
+    settings = Settings(
+        **gateway_settings.model_dump()
+        | {
+            "auth_mode": "jwt",
+            "jwt_issuer": idp.issuer,
+            "jwt_jwks_url": idp.jwks_url,
+            "jwt_audience": AUDIENCE,
+            "authz_policy": json.dumps(policy),
+        }
+    )
+    query = """{
+      autoMLJob(name: "customer-churn-xgb") {
+        autoMLJobStatus candidates(first: 5) { edges { node { candidateName } } }
+      }
+      autoMLJobs(first: 100) { edges { node { autoMLJobName } } }
+    }"""
+    with running_gateway(settings) as url:
+        gateway = GraphQLClient(url)
+        before = upstream_calls()
+        answers = [as_caller(gateway, identity_provider, [team]).data(query) for team in teams]
+        calls = upstream_calls() - before
+        fraud = as_caller(gateway, identity_provider, [teams[3]]).error(
+            '{ autoMLJob(name: "fraud-detection-auc") { autoMLJobName } }'
+        )
+    # One describe, one candidates page and one job list, whichever team asked first.
+    assert calls == 3
+    assert all(answer == answers[0] for answer in answers)
+    names = [edge["node"]["autoMLJobName"] for edge in answers[0]["autoMLJobs"]["edges"]]
+    assert names and all(name.startswith("customer-churn-") for name in names)
+    assert fraud["extensions"]["code"] == "NOT_FOUND"

@@ -59,7 +59,7 @@ class Autopilot:
 
     async def _read_many(self, reads: list[Read]) -> list[Answer | BaseException]:
         return await asyncio.gather(
-            *(self._upstream.read(self.scope, read) for read in reads), return_exceptions=True
+            *(self._upstream.read(read) for read in reads), return_exceptions=True
         )
 
     async def _read(self, operation: str, params: Mapping[str, Any]) -> AWS:

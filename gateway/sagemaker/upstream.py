@@ -4,6 +4,10 @@ A job in a terminal status (Completed, Failed, Stopped) no longer changes, so it
 and its candidate pages are cached for ``cache_ttl_seconds``. Anything that can still change
 (jobs in progress, the list of jobs, candidates of a job whose status is not known yet) is
 cached for ``active_cache_ttl_seconds`` at most, so a job's status is never staler than that.
+
+Reads are shared by every caller: authorization is decided before a read (a caller asks only
+for jobs it may see) and lists are filtered after it, so SageMaker's answer to a read is the
+same whoever asks. Ten teams looking at one job cost the calls of one.
 """
 
 from __future__ import annotations
@@ -67,40 +71,40 @@ class Upstream:
         self._cache = cache
         self._policy = policy
         self._in_flight: SingleFlight[Answer] = SingleFlight()
-        self._terminal_jobs: dict[tuple[str, str], float] = {}
+        self._terminal_jobs: dict[str, float] = {}
 
-    async def read(self, scope: str, read: Read) -> Answer:
-        key = f"{scope}\x00{read.operation}\x00{read.canonical}"
+    async def read(self, read: Read) -> Answer:
+        key = f"{read.operation}\x00{read.canonical}"
         cached = await self._cache.get(key)
         if cached is not None:
             return Answer(cached.value, cached.ttl(self._clock()))
-        return await self._in_flight.do(key, lambda: self._fetch(scope, key, read))
+        return await self._in_flight.do(key, lambda: self._fetch(key, read))
 
-    async def _fetch(self, scope: str, key: str, read: Read) -> Answer:
+    async def _fetch(self, key: str, read: Read) -> Answer:
         response, size = await self._sagemaker.call(read.operation, read.params)
-        ttl = self._ttl(scope, read, response)
+        ttl = self._ttl(read, response)
         await self._cache.set(key, response, ttl=ttl, size=size or len(read.canonical))
         return Answer(response, ttl)
 
-    def _ttl(self, scope: str, read: Read, response: AWS) -> float:
+    def _ttl(self, read: Read, response: AWS) -> float:
         now = self._clock()
         if read.operation == "list_auto_ml_jobs":
             for summary in response.get("AutoMLJobSummaries", []):
-                self._learn(scope, summary["AutoMLJobName"], summary["AutoMLJobStatus"], now)
+                self._learn(summary["AutoMLJobName"], summary["AutoMLJobStatus"], now)
             return self._policy.active_ttl
         job = read.job_name
         if job is None:
             return 0
         if read.operation == "describe_auto_ml_job_v2":
-            self._learn(scope, job, response["AutoMLJobStatus"], now)
-        if self._terminal_jobs.get((scope, job), 0) > now:
+            self._learn(job, response["AutoMLJobStatus"], now)
+        if self._terminal_jobs.get(job, 0) > now:
             return self._policy.terminal_ttl
         return self._policy.active_ttl
 
-    def _learn(self, scope: str, job: str, status: str, now: float) -> None:
+    def _learn(self, job: str, status: str, now: float) -> None:
         if len(self._terminal_jobs) > MAX_KNOWN_JOBS:
             self._terminal_jobs = {k: t for k, t in self._terminal_jobs.items() if t > now}
         if status in TERMINAL_STATUSES:
-            self._terminal_jobs[(scope, job)] = now + self._policy.terminal_ttl
+            self._terminal_jobs[job] = now + self._policy.terminal_ttl
         else:
-            self._terminal_jobs.pop((scope, job), None)
+            self._terminal_jobs.pop(job, None)

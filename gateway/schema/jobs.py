@@ -15,7 +15,6 @@ from strawberry import relay
 
 from gateway.schema.candidates import (
     Candidate,
-    CandidateConnection,
     candidates,
     on_the_job,
     optional_utc,

@@ -11,7 +11,7 @@ from strawberry import relay
 
 from gateway.errors import BadUserInput, GatewayError
 from gateway.sagemaker.jobs import JobQuery
-from gateway.schema.candidates import Candidate, CandidateConnection, candidates
+from gateway.schema.candidates import Candidate, candidates
 from gateway.schema.connections import After, Before, First, Last, edges_of, page_info
 from gateway.schema.context import Info
 from gateway.schema.enums import (

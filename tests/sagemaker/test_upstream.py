@@ -56,8 +56,8 @@ def upstream(sagemaker: FakeSageMaker, clock: Clock, **cache: int) -> Upstream:
     return Upstream(sagemaker, memory, policy, clock=clock)  # type: ignore[arg-type]
 
 
-def read(up: Upstream, what: Read, scope: str = "shared") -> dict[str, Any]:
-    return asyncio.run(up.read(scope, what)).response
+def read(up: Upstream, what: Read) -> dict[str, Any]:
+    return asyncio.run(up.read(what)).response
 
 
 def test_a_job_in_progress_is_never_staler_than_the_active_ttl() -> None:
@@ -111,12 +111,12 @@ def test_the_job_list_teaches_which_jobs_are_finished_but_is_itself_short_lived(
     ]
 
 
-def test_scopes_never_share_entries() -> None:
+def test_identical_reads_share_one_entry() -> None:
     sagemaker, clock = FakeSageMaker(), Clock()
     up = upstream(sagemaker, clock)
-    read(up, DESCRIBE, scope="team-a")
-    read(up, DESCRIBE, scope="team-b")
-    assert len(sagemaker.calls) == 2
+    read(up, DESCRIBE)
+    read(up, DESCRIBE)
+    assert len(sagemaker.calls) == 1
 
 
 def test_the_cache_is_bounded_in_entries_and_bytes() -> None:
@@ -141,7 +141,7 @@ def test_concurrent_identical_reads_share_one_call() -> None:
 
     async def many() -> list[dict[str, Any]]:
         sagemaker.gate = asyncio.Event()
-        reads = [asyncio.create_task(up.read("shared", DESCRIBE)) for _ in range(50)]
+        reads = [asyncio.create_task(up.read(DESCRIBE)) for _ in range(50)]
         await asyncio.sleep(0)
         sagemaker.gate.set()
         return [answer.response for answer in await asyncio.gather(*reads)]
