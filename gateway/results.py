@@ -2,19 +2,26 @@
 
 A result is cached only when it has no errors, under the caller's scope and the exact
 operation (query, variables, operation name), for the shortest remaining TTL of the
-SageMaker answers it was built from. A cached result is therefore the same data an uncached
-one would be, and a warm page costs neither SageMaker calls nor GraphQL execution.
+SageMaker answers it was built from. It is kept as the response body's bytes, so a warm
+answer costs neither SageMaker calls nor GraphQL work: the view sends the bytes as they are.
 """
 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import orjson
-from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from gateway.cache import Cache
+
+
+def operation_key(
+    scope: str, query: str | None, variables: dict[str, Any] | None, operation_name: str | None
+) -> str:
+    operation = orjson.dumps([scope, query, variables, operation_name], option=orjson.OPT_SORT_KEYS)
+    return "result\x00" + hashlib.sha256(operation).hexdigest()
 
 
 class ResultCache:
@@ -22,21 +29,20 @@ class ResultCache:
         self._cache = cache
         self._max_ttl = max_ttl
 
-    @staticmethod
-    def key(scope: str, request: GraphQLRequestData) -> str:
-        operation = orjson.dumps(
-            [scope, request.query, request.variables, request.operation_name],
-            option=orjson.OPT_SORT_KEYS,
-        )
-        return "result\x00" + hashlib.sha256(operation).hexdigest()
+    async def body(self, key: str) -> bytes | None:
+        """The response body of a cached result: ``{"data": ...}`` as sent."""
+        cached = await self._cache.get(key)
+        return None if cached is None else bytes(cached.value)
 
     async def get(self, key: str) -> ExecutionResult | None:
-        cached = await self._cache.get(key)
-        return None if cached is None else ExecutionResult(data=cached.value, errors=None)
+        body = await self.body(key)
+        return (
+            None if body is None else ExecutionResult(data=orjson.loads(body)["data"], errors=None)
+        )
 
     async def put(self, key: str, result: ExecutionResult, freshness: float) -> None:
         ttl = min(freshness, self._max_ttl)
-        if result.errors or result.data is None or ttl <= 0:
+        if result.errors or result.data is None or result.extensions or ttl <= 0:
             return
-        size = len(orjson.dumps(result.data))
-        await self._cache.set(key, result.data, ttl=ttl, size=size)
+        body = orjson.dumps({"data": result.data})
+        await self._cache.set(key, body, ttl=ttl, size=len(body))

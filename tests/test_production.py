@@ -366,3 +366,37 @@ def test_results_and_sagemaker_answers_are_cached_apart(gateway_settings: Settin
     # No whole result is kept, so the repeat runs again, answered from SageMaker's cache.
     assert after["results"] == before["results"]
     assert after["sagemaker"] == before["sagemaker"] + 1
+
+
+def test_a_warm_answer_is_the_stored_bytes_with_no_graphql_work(
+    gateway_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gateway.schema import GatewaySchema
+
+    executions: list[str | None] = []
+    execute = GatewaySchema.execute
+
+    async def counted(self: GatewaySchema, query: str | None, *args: Any, **kwargs: Any) -> Any:
+        executions.append(query)
+        return await execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(GatewaySchema, "execute", counted)
+    body = {
+        "query": "query Warm($n: String!) { autoMLJob(name: $n) { autoMLJobName } }",
+        "variables": {"n": "customer-churn-xgb"},
+        "operationName": "Warm",
+    }
+    with gateway_with(gateway_settings, cache_ttl_seconds=300) as client:
+        cold = client.http.post("/graphql", json=body, headers={"X-Request-ID": "cold-1"})
+        hits = lookups(client, "results", "hit")
+        warm = client.http.post("/graphql", json=body, headers={"X-Request-ID": "warm-1"})
+        assert lookups(client, "results", "hit") == hits + 1
+        operations = metric_samples(client, 'gateway_graphql_operations_total{operation="Warm"')
+        # Any other shape of the same operation (here a batch) still gets the same data.
+        batch = client.http.post("/graphql", json=[body])
+    assert len(executions) == 1
+    assert warm.content == cold.content
+    assert warm.headers["content-type"] == cold.headers["content-type"] == "application/json"
+    assert warm.headers["x-request-id"] == "warm-1"
+    assert operations == ['gateway_graphql_operations_total{operation="Warm",outcome="OK"} 2.0']
+    assert batch.json() == [cold.json()]
