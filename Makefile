@@ -51,7 +51,7 @@ serve: $(INSTALLED) assets
 ## Lint, type-check and run the whole test suite.
 test: system-packages lint typecheck pytest
 
-## The system packages some tests drive for real (Chromium): apt on Debian as root, else a
+## The system packages some tests and the benchmark drive for real (Chromium, wrk): apt on Debian as root, else a
 ## message naming them. Tests whose package is missing skip, saying so; CI forbids such skips.
 system-packages:
 	scripts/install-system-packages
@@ -74,5 +74,5 @@ clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules gateway/graphiql/vendor
 
 ## Benchmark: local SageMaker and gateways as processes on loopback (see bench/run.py).
-bench: $(INSTALLED)
+bench: $(INSTALLED) system-packages
 	$(BIN)/python -m bench.run

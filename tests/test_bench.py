@@ -24,8 +24,10 @@ def test_the_benchmark_runs_and_counts_upstream_calls() -> None:
     lines = {
         line.split(".")[0]: line
         for line in result.stdout.splitlines()
-        if line[:2] in {"1.", "2.", "3.", "4.", "5."}
+        if line[:2] in {"1.", "2.", "3.", "4.", "5.", "6."}
     }
-    assert set(lines) == {"1", "2", "3", "4", "5"}
+    assert set(lines) == {"1", "2", "3", "4", "5", "6"}
     assert "21 / 0" in lines["3"]  # leaderboard: cold calls / warm calls
     assert "= 1.00" in lines["4"]  # 50 concurrent leaderboards cost what one does
+    assert "1 / 1" in lines["6"]  # ten caller scopes on one job cost the calls of one
+    assert "bare Starlette, same bytes" in result.stdout
