@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import uuid
+import secrets
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+import orjson
 from prometheus_client import Counter, Gauge, Histogram
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
@@ -34,7 +34,7 @@ def new_request_id(given: str | None) -> str:
     """The client's X-Request-ID when it is a sane token, else a fresh one."""
     if given and _VALID_REQUEST_ID.fullmatch(given):
         return given
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 class JsonFormatter(logging.Formatter):
@@ -52,7 +52,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = getattr(record, key)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return orjson.dumps(entry, default=str).decode()
 
 
 class TextFormatter(logging.Formatter):
@@ -68,6 +68,12 @@ class TextFormatter(logging.Formatter):
 
 
 def configure_logging(level: str, log_format: str) -> None:
+    # Neither format shows source lines, threads or processes: not collecting them is the
+    # logging HOWTO's own optimisation, and halves the cost of the access log's line.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root = logging.getLogger()

@@ -106,7 +106,7 @@ class GraphiQLPage:
         self._view = view
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and scope["method"] == "GET":  # the IDE is only ever GET
             request = Request(scope, receive)
             adapter = self._view.request_adapter_class(request)
             if self._view.should_render_graphql_ide(adapter):
