@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.http.errors import send_error
+from gateway.http.headers import header
 
 
 class BodyTooLarge(Exception):
@@ -37,7 +37,7 @@ class BodyLimit:
             await send(message)
 
         try:
-            if int(Headers(scope=scope).get("content-length") or 0) > self.max_bytes:
+            if int(header(scope, b"content-length") or 0) > self.max_bytes:
                 raise BodyTooLarge
             await self.app(scope, receive_bounded, send_tracked)
         except BodyTooLarge:

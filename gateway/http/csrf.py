@@ -7,10 +7,10 @@ allowlist then decides.
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.http.errors import send_error
+from gateway.http.headers import has_header, header
 
 PREFLIGHT_HEADERS = (
     "graphql-require-preflight",
@@ -19,15 +19,19 @@ PREFLIGHT_HEADERS = (
 )
 
 
-def csrf_refusal(method: str, headers: Headers, query_string: bytes) -> tuple[int, str] | None:
+_PREFLIGHT_NAMES = frozenset(name.encode() for name in PREFLIGHT_HEADERS)
+
+
+def csrf_refusal(scope: Scope) -> tuple[int, str] | None:
     """Why this request could have come from another site unasked, if it could."""
+    method = scope["method"]
     if method == "POST":
-        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        content_type = (header(scope, b"content-type") or "").split(";")[0].strip().lower()
         if content_type != "application/json":
             return 415, "POST bodies must be JSON (Content-Type: application/json)."
         return None
-    preflighted = any(name in headers for name in PREFLIGHT_HEADERS)
-    if method == "GET" and b"query=" in query_string and not preflighted:
+    query_string: bytes = scope.get("query_string", b"")
+    if method == "GET" and b"query=" in query_string and not has_header(scope, _PREFLIGHT_NAMES):
         return 400, (
             "A GET query needs a `GraphQL-Require-Preflight: 1` header (CSRF protection); "
             "or send it as a JSON POST."
@@ -41,8 +45,7 @@ class CsrfGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            headers = Headers(scope=scope)
-            refusal = csrf_refusal(scope["method"], headers, scope.get("query_string", b""))
+            refusal = csrf_refusal(scope)
             if refusal is not None:
                 status, message = refusal
                 await send_error(send, status, message, "BAD_USER_INPUT")

@@ -6,9 +6,9 @@ log lines, error extensions and the echoed header all read the same value.
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.http.headers import header
 from gateway.observability import new_request_id, request_id
 
 
@@ -20,12 +20,12 @@ class RequestIds:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = new_request_id(Headers(scope=scope).get("x-request-id"))
-        header = (b"x-request-id", rid.encode())
+        rid = new_request_id(header(scope, b"x-request-id"))
+        echoed = (b"x-request-id", rid.encode())
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
+                message["headers"] = [*message.get("headers", []), echoed]
             await send(message)
 
         token = request_id.set(rid)
