@@ -26,22 +26,26 @@ def identity_provider() -> Iterator[tuple[IdentityProvider, KeyPair]]:
         yield idp, key
 
 
-@pytest.fixture(scope="module")
-def jwt_gateway(
-    gateway_settings: Settings, identity_provider: tuple[IdentityProvider, KeyPair]
-) -> Iterator[GraphQLClient]:
-    idp, _ = identity_provider
-    settings = Settings(
-        **gateway_settings.model_dump()
+def with_policy(base: Settings, idp: IdentityProvider, policy: dict[str, list[str]]) -> Settings:
+    """``base`` with bearer tokens of ``idp`` and ``policy`` as the authorization policy."""
+    return Settings(
+        **base.model_dump()
         | {
             "auth_mode": "jwt",
             "jwt_issuer": idp.issuer,
             "jwt_jwks_url": idp.jwks_url,
             "jwt_audience": AUDIENCE,
-            "authz_policy": json.dumps(POLICY),
+            "authz_policy": json.dumps(policy),
         }
     )
-    with running_gateway(settings) as url:
+
+
+@pytest.fixture(scope="module")
+def jwt_gateway(
+    gateway_settings: Settings, identity_provider: tuple[IdentityProvider, KeyPair]
+) -> Iterator[GraphQLClient]:
+    idp, _ = identity_provider
+    with running_gateway(with_policy(gateway_settings, idp, POLICY)) as url:
         yield GraphQLClient(url)
 
 
@@ -161,23 +165,13 @@ def test_callers_of_ten_scopes_share_the_sagemaker_reads_of_one(
     idp, _ = identity_provider
     teams = [f"team-{n}" for n in range(10)]
     policy = {team: ["customer-churn-*", f"team-{n}-only-*"] for n, team in enumerate(teams)}
-    settings = Settings(
-        **gateway_settings.model_dump()
-        | {
-            "auth_mode": "jwt",
-            "jwt_issuer": idp.issuer,
-            "jwt_jwks_url": idp.jwks_url,
-            "jwt_audience": AUDIENCE,
-            "authz_policy": json.dumps(policy),
-        }
-    )
     query = """{
       autoMLJob(name: "customer-churn-xgb") {
         autoMLJobStatus candidates(first: 5) { edges { node { candidateName } } }
       }
       autoMLJobs(first: 100) { edges { node { autoMLJobName } } }
     }"""
-    with running_gateway(settings) as url:
+    with running_gateway(with_policy(gateway_settings, idp, policy)) as url:
         gateway = GraphQLClient(url)
         before = upstream_calls()
         answers = [as_caller(gateway, identity_provider, [team]).data(query) for team in teams]
