@@ -45,7 +45,7 @@ def test_the_layout_names_every_module_and_only_modules_that_exist() -> None:
     assert top == listed
 
 
-@pytest.mark.parametrize("package", ["http", "schema", "sagemaker"])
+@pytest.mark.parametrize("package", ["http", "schema", "sagemaker", "local"])
 def test_the_layout_names_each_module_of_a_package(package: str) -> None:
     (what,) = [what for path, what in LAYOUT if path == f"gateway/{package}/"]
     named = set(re.findall(r"`(\w+)`", what)) & {
