@@ -5,6 +5,7 @@ run, medians over repeated runs and their ratios:
 
 1. a cold page (100 candidates, every field) through the gateway, against the same page by a
    direct aioboto3 call to the same local SageMaker;
+   and GraphQL execution of that page alone, in process (bench/execution.py);
 2. the same page warm (a Completed job, served from the gateway's cache);
 3. upstream calls of a leaderboard query (10 jobs, each with bestCandidate and
    candidates(first: 10)), cold and warm;
@@ -41,6 +42,8 @@ from typing import Any
 import aioboto3
 import boto3
 import httpx
+
+from bench.execution import execution_ms
 
 BIG_JOB = "customer-churn-xgb"
 EXTRA_JOBS = ("churn-benchmark-a", "churn-benchmark-b")
@@ -285,6 +288,7 @@ def seed_extra_jobs(sagemaker_url: str) -> None:
 # load figures (5.) were taken by an httpx client, which itself limited them.
 PREVIOUS = {
     "cold": "124 / 31 ms = 4.0",
+    "execution": "76 ms",
     "warm": "6.4 / 31 ms = 0.21",
     "calls": "21 / 0",
     "concurrent": "21 / 21 = 1.00",
@@ -308,6 +312,8 @@ async def main(runs: int, requests: int) -> None:
         with gateway(sagemaker_url, cache_ttl_seconds="0", active_cache_ttl_seconds="0") as url:
             async with httpx.AsyncClient(base_url=url, timeout=60) as client:
                 cold = statistics.median(await timed(runs, post(client, PAGE, job=BIG_JOB)))
+
+        execution = await execution_ms(sagemaker_url, PAGE, {"job": BIG_JOB}, runs)
 
         with gateway(sagemaker_url) as url:
             async with httpx.AsyncClient(base_url=url, timeout=60) as client:
@@ -338,6 +344,12 @@ async def main(runs: int, requests: int) -> None:
             f"{cold:.1f} / {direct:.1f} ms = {cold / direct:.2f}",
             "<= 1.2 (stretch 1.0)",
             PREVIOUS["cold"],
+        )
+        line(
+            "   execution of that page's fields, in process",
+            f"{execution:.1f} ms",
+            "<= 10 ms",
+            PREVIOUS["execution"],
         )
         line(
             "2. warm page of a Completed job: gateway / direct",
