@@ -5,6 +5,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# The image's locked wheels, so the Dockerfile test builds its environment offline.
+WHEELHOUSE := .cache/wheels
 # Written last by the build script, so an interrupted build is redone.
 GRAPHIQL_ASSETS := gateway/graphiql/vendor/.built
 
@@ -18,6 +20,8 @@ $(INSTALLED): requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m pip check
+	$(BIN)/python -m pip download --quiet --no-deps --require-hashes --only-binary=:all: \
+		--dest $(WHEELHOUSE) -r requirements/main.txt
 	touch $(INSTALLED)
 
 install: $(INSTALLED)

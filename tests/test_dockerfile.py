@@ -413,6 +413,9 @@ def copy_from_context(dockerignore: DockerIgnore, source: str, destination: Path
             shutil.copy2(path, target)
 
 
+WHEELHOUSE = REPO / ".cache" / "wheels"
+
+
 @pytest.fixture(scope="module")
 def runtime_venv(
     dockerfile: Dockerfile, dockerignore: DockerIgnore, tmp_path_factory: pytest.TempPathFactory
@@ -436,6 +439,9 @@ def runtime_venv(
     env.pop("PYTHONPATH", None)
     # A guard: pip refuses to touch any interpreter but a virtual environment's.
     env["PIP_REQUIRE_VIRTUALENV"] = "1"
+    # Offline: the locked wheels `make install` downloaded; a test never reaches an index.
+    assert (WHEELHOUSE / ".").is_dir(), f"{WHEELHOUSE} is missing: run `make install`"
+    env |= {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(WHEELHOUSE), "PIP_CONFIG_FILE": os.devnull}
     cwd = root
     for instruction in build.instructions:
         if instruction.keyword == "ENV":
