@@ -116,7 +116,7 @@ def _finished(spec: JobSpec, plan: CandidatePlan, job_rng_seed: int) -> AWS:
     if plan.fate == "ok":
         properties["CandidateArtifactLocations"] = _artifacts(spec, plan)
     properties["CandidateMetrics"] = candidate_metrics(
-        spec.problem, plan.algorithm, plan.rng_seed, validation
+        spec.problem, plan.algorithm, plan.rng_seed, validation, spec.objective
     )
     candidate.update(
         ObjectiveStatus="Succeeded",

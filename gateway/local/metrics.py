@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from typing import Final, Literal
 
+from gateway.local.problem_types import TABULAR_KINDS
 from gateway.shapes import AWS
 
 _MINIMIZED: Final[frozenset[str]] = frozenset(
@@ -125,12 +126,50 @@ def _shifted(metric: str, value: float, amount: float) -> float:
     return clip(value * (1 + amount))
 
 
-def candidate_metrics(
-    problem: str, algorithm: str, seed: int, validation: dict[str, float]
-) -> list[AWS]:
-    """CandidateMetrics: each metric on the Train, Validation and Test sets, and InferenceLatency.
+_NO_TEST_SET: Final = 0.1
+"""The share of candidates reported without Test metrics (no held-out split was scored)."""
+_NO_LATENCY: Final = 0.12
+"""The share of candidates for which Autopilot reports no InferenceLatency (not measured)."""
+_ONE_GAP: Final = 0.08
+"""The share of candidates that lack one secondary metric on one split."""
 
-    ``seed`` is the candidate's own, so its train/test spread is the same in every status.
+
+def _reported(data: list[AWS], objective: str, rng: random.Random) -> list[AWS]:
+    """The part of ``data`` Autopilot reports: a minority of candidates lack some metrics.
+
+    Real candidates do not always carry every metric on every split; the objective on the
+    Validation set is always there, since FinalAutoMLJobObjectiveMetric is that value. Only
+    tabular jobs, which train many candidates, have gaps: the single model of a text, image or
+    forecasting job is reported in full.
+    """
+    no_test = rng.random() < _NO_TEST_SET
+    no_latency = rng.random() < _NO_LATENCY
+    gaps = [
+        (d["StandardMetricName"], d["Set"])
+        for d in data
+        if d["StandardMetricName"] not in {objective, "InferenceLatency"}
+    ]
+    gap = rng.choice(gaps) if gaps and rng.random() < _ONE_GAP else None
+
+    def kept(datum: AWS) -> bool:
+        metric, metric_set = datum["StandardMetricName"], datum["Set"]
+        if metric == objective and metric_set == "Validation":
+            return True
+        if metric == "InferenceLatency":
+            return not no_latency
+        return not (no_test and metric_set == "Test") and (metric, metric_set) != gap
+
+    return [datum for datum in data if kept(datum)]
+
+
+def candidate_metrics(
+    problem: str, algorithm: str, seed: int, validation: dict[str, float], objective: str
+) -> list[AWS]:
+    """CandidateMetrics: each metric on the Train, Validation and Test sets, and InferenceLatency,
+    less what a minority of candidates do not report (see :func:`_reported`).
+
+    ``seed`` is the candidate's own, so its train/test spread and gaps are the same in every
+    status; the gaps are drawn separately, so the values reported are the same as without them.
     """
     rng = random.Random(seed ^ 0x5EED)
     data: list[AWS] = []
@@ -152,4 +191,6 @@ def candidate_metrics(
                 "Set": "Validation",
             }
         )
-    return data
+    if problem not in TABULAR_KINDS:
+        return data
+    return _reported(data, objective, random.Random(seed ^ 0x6A95))

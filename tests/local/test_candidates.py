@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from gateway.local import metrics
 from gateway.local.candidate_generation import generate_run
 from gateway.local.candidate_order import best_candidate
 from gateway.local.jobs import JOB_STATUSES, JobSpec
@@ -167,3 +168,55 @@ def test_two_fresh_stores_create_identical_jobs() -> None:
     first.set_job_status("same-name-twice", "InProgress")
     second.set_job_status("same-name-twice", "InProgress")
     assert first.candidates("same-name-twice") == second.candidates("same-name-twice")
+
+
+def metric_keys(candidate: dict[str, Any]) -> set[tuple[str, str]]:
+    data = candidate.get("CandidateProperties", {}).get("CandidateMetrics", [])
+    return {(d["StandardMetricName"], d["Set"]) for d in data}
+
+
+def test_a_minority_of_tabular_candidates_lack_some_metrics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = replace(SPEC, max_candidates=250)
+    reported = generate_run(spec, "Completed").candidates
+    monkeypatch.setattr(metrics, "_reported", lambda data, objective, rng: data)
+    complete = generate_run(spec, "Completed").candidates
+    gapped = 0
+    kinds: set[str] = set()
+    for ours, full in zip(reported, complete, strict=True):
+        if "CandidateProperties" not in full:
+            assert ours == full
+            continue
+        keys, all_keys = metric_keys(ours), metric_keys(full)
+        assert ("F1", "Validation") in keys  # the objective is always reported
+        assert keys <= all_keys
+        if keys != all_keys:
+            gapped += 1
+            missing = all_keys - keys
+            if all(s == "Test" for _, s in missing) and len(missing) > 2:
+                kinds.add("no test set")
+            if ("InferenceLatency", "Validation") in missing:
+                kinds.add("no latency")
+            if len(missing) == 1 and "InferenceLatency" not in {m for m, _ in missing}:
+                kinds.add("one gap")
+        # Everything but the missing metrics is as it would be without gaps.
+        full_data = full["CandidateProperties"]["CandidateMetrics"]
+        assert ours["CandidateProperties"]["CandidateMetrics"] == [
+            d for d in full_data if (d["StandardMetricName"], d["Set"]) in keys
+        ]
+        without = {k: v for k, v in ours.items() if k != "CandidateProperties"}
+        assert without == {k: v for k, v in full.items() if k != "CandidateProperties"}
+    scored = sum("CandidateProperties" in c for c in complete)
+    assert 0.1 * scored < gapped < 0.45 * scored
+    assert kinds == {"no test set", "no latency", "one gap"}
+
+
+@pytest.mark.parametrize("problem", ["TextClassification", "ImageClassification"])
+def test_single_model_jobs_report_every_metric(problem: str) -> None:
+    spec = replace(SPEC, problem=problem, objective="Accuracy", max_candidates=1)
+    (candidate,) = generate_run(spec, "Completed").candidates
+    keys = metric_keys(candidate)
+    assert {s for _, s in keys} == {"Train", "Validation", "Test"}
+    assert ("InferenceLatency", "Validation") in keys
+    assert len(keys) == 3 * (len({m for m, _ in keys}) - 1) + 1
