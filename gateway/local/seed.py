@@ -3,7 +3,8 @@
 Jobs are created through the same store methods the API uses (so a seeded job is exactly what
 CreateAutoMLJob/CreateAutoMLJobV2 would have made), at fixed times before ``SEED_BASE_TIME`` so
 every run shows the same data, and then moved to their demo status. Together they cover every
-problem type, every job status, and every member of the ``AutoMLCandidate`` shape.
+problem type, every job status, and every member of the ``AutoMLCandidate`` shape; one job is
+a later, smaller rerun of another (same data, problem and objective) to compare against.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ DEMO_JOB_STATUSES: Final[dict[str, JobStatus]] = {
     "support-ticket-routing": "Completed",
     "product-image-classifier": "Completed",
     "house-prices-baseline": "Stopping",
+    "customer-churn-xgb-rerun": "Completed",
 }
 DEMO_JOB_NAMES: Final[tuple[str, ...]] = tuple(DEMO_JOB_STATUSES)
 
@@ -60,32 +62,40 @@ def _tags(team: str) -> list[dict[str, str]]:
     return [{"Key": "team", "Value": team}, {"Key": "env", "Value": "demo"}]
 
 
+def _churn(name: str, account_id: str, region: str, max_candidates: int | None) -> AWS:
+    """The churn job's request; a rerun is the same job with another name and candidate count."""
+    completion: AWS = {"MaxRuntimePerTrainingJobInSeconds": 3600}
+    if max_candidates is not None:  # None: AWS's default of 250 applies
+        completion["MaxCandidates"] = max_candidates
+    return {
+        "AutoMLJobName": name,
+        "InputDataConfig": [
+            {
+                **_channel(_s3(region, "customer-churn/train/churn_2026q3.csv")),
+                "TargetAttributeName": "churned",
+            }
+        ],
+        "OutputDataConfig": {"S3OutputPath": _s3(region, "customer-churn/output")},
+        "ProblemType": "BinaryClassification",
+        "AutoMLJobObjective": {"MetricName": "F1"},
+        "AutoMLJobConfig": {
+            "CompletionCriteria": completion,
+            "CandidateGenerationConfig": {"AlgorithmsConfig": [{"AutoMLAlgorithms": ["xgboost"]}]},
+            "DataSplitConfig": {"ValidationFraction": 0.2},
+            "Mode": "HYPERPARAMETER_TUNING",
+        },
+        "RoleArn": _role(account_id),
+        "Tags": _tags("retention"),
+    }
+
+
 def _v1_requests(account_id: str, region: str) -> dict[str, AWS]:
     return {
         "customer-churn-xgb": {
-            "AutoMLJobName": "customer-churn-xgb",
-            "InputDataConfig": [
-                {
-                    **_channel(_s3(region, "customer-churn/train/churn_2026q3.csv")),
-                    "TargetAttributeName": "churned",
-                }
-            ],
-            "OutputDataConfig": {"S3OutputPath": _s3(region, "customer-churn/output")},
-            "ProblemType": "BinaryClassification",
-            "AutoMLJobObjective": {"MetricName": "F1"},
-            "AutoMLJobConfig": {
-                # No MaxCandidates: AWS's default of 250 applies.
-                "CompletionCriteria": {"MaxRuntimePerTrainingJobInSeconds": 3600},
-                "CandidateGenerationConfig": {
-                    "AlgorithmsConfig": [{"AutoMLAlgorithms": ["xgboost"]}]
-                },
-                "DataSplitConfig": {"ValidationFraction": 0.2},
-                "Mode": "HYPERPARAMETER_TUNING",
-            },
-            "RoleArn": _role(account_id),
-            "Tags": _tags("retention"),
+            **_churn("customer-churn-xgb", account_id, region, None),
             "ModelDeployConfig": {"AutoGenerateEndpointName": True},
         },
+        "customer-churn-xgb-rerun": _churn("customer-churn-xgb-rerun", account_id, region, 60),
         "house-prices-regression": {
             "AutoMLJobName": "house-prices-regression",
             "InputDataConfig": [
@@ -209,6 +219,7 @@ _CREATED_BEFORE_BASE: Final[dict[str, timedelta]] = {
     "product-image-classifier": timedelta(hours=20),
     "fraud-detection-auc": timedelta(hours=5),
     "house-prices-baseline": timedelta(hours=2),
+    "customer-churn-xgb-rerun": timedelta(days=1, hours=9),
 }
 
 

@@ -456,3 +456,22 @@ def test_text_generation_is_refused_rather_than_faked(sagemaker: Any) -> None:
     request = v2_job(unique_name("llm"), {"TextGenerationJobConfig": {"BaseModelName": "Falcon7B"}})
     code, message = error_of(sagemaker.create_auto_ml_job_v2, **request)
     assert code == "ValidationException" and "TextGeneration" in message
+
+
+def test_the_churn_rerun_repeats_the_job_later_with_fewer_candidates(sagemaker: Any) -> None:
+    first = sagemaker.describe_auto_ml_job(AutoMLJobName="customer-churn-xgb")
+    rerun = sagemaker.describe_auto_ml_job(AutoMLJobName="customer-churn-xgb-rerun")
+    for member in ("InputDataConfig", "OutputDataConfig", "RoleArn", "AutoMLJobObjective"):
+        assert rerun[member] == first[member], member
+    assert rerun["ResolvedAttributes"]["ProblemType"] == first["ProblemType"]
+    assert rerun["AutoMLJobStatus"] == "Completed"
+    assert rerun["CreationTime"] > first["EndTime"]
+    assert rerun["ResolvedAttributes"]["CompletionCriteria"]["MaxCandidates"] == 60
+    assert "ModelDeployResult" not in rerun
+    candidates = walk_candidates(sagemaker, "customer-churn-xgb-rerun", MaxResults=100)
+    assert len(candidates) == 60
+    names = {c["CandidateName"] for c in candidates}
+    assert names.isdisjoint(
+        c["CandidateName"] for c in walk_candidates(sagemaker, "customer-churn-xgb", MaxResults=100)
+    )
+    assert all(name.startswith("customer-churn-xgb-r-") for name in names)

@@ -25,6 +25,7 @@ TABULAR_DEMO_JOBS = [
     "house-prices-regression",
     "support-ticket-priority",
     "house-prices-baseline",
+    "customer-churn-xgb-rerun",
 ]
 
 
