@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 from gateway.errors import BadUserInput
 
-VERSION = "v2"
+VERSION = "v3"
 MAX_UPSTREAM_TOKEN_LENGTH = 8192  # NextToken's max length in SageMaker's service model
 MAX_UPSTREAM_PAGE_SIZE = 300  # the largest MaxResults of the list operations used
 MAX_KEY_LENGTH = 64  # CandidateName's max length; job names are shorter
+MAX_OFFSET = 10_000_000  # far beyond any list SageMaker pages
 _SIGNATURE_BYTES = 16
 
 
@@ -34,6 +35,9 @@ class Position:
     index: int
     key: str
     reverse: bool = False  # read from the reversed listing
+    offset: int = 0
+    """How many (visible) items precede it in the listing it was read from: its 0-based
+    position, so that an item's rank in SageMaker's order survives paging."""
 
 
 class InvalidCursor(BadUserInput):
@@ -59,6 +63,7 @@ class CursorCodec:
             position.index,
             position.key,
             int(position.reverse),
+            position.offset,
         ]
         body = f"{VERSION}.{_b64encode(json.dumps(payload, separators=(',', ':')).encode())}"
         return f"{body}.{_b64encode(self._sign(body))}"
@@ -73,10 +78,10 @@ class CursorCodec:
             raise InvalidCursor("The cursor is malformed.") from None
         if not _well_formed(payload):
             raise InvalidCursor("The cursor is malformed.")
-        cursor_fingerprint, token, page_size, index, key, reverse = payload
+        cursor_fingerprint, token, page_size, index, key, reverse, offset = payload
         if cursor_fingerprint != query_fingerprint:
             raise InvalidCursor("The cursor was made for a different job, filter or sort.")
-        return Position(token, page_size, index, key, bool(reverse))
+        return Position(token, page_size, index, key, bool(reverse), offset)
 
     def _sign(self, body: str) -> bytes:
         return hmac.new(self._key, body.encode(), hashlib.sha256).digest()[:_SIGNATURE_BYTES]
@@ -98,9 +103,9 @@ def _b64decode(text: str) -> bytes:
 
 
 def _well_formed(payload: object) -> bool:
-    if not isinstance(payload, list) or len(payload) != 6:
+    if not isinstance(payload, list) or len(payload) != 7:
         return False
-    cursor_fingerprint, token, page_size, index, key, reverse = payload
+    cursor_fingerprint, token, page_size, index, key, reverse, offset = payload
     return (
         isinstance(cursor_fingerprint, str)
         and (token is None or (isinstance(token, str) and len(token) <= MAX_UPSTREAM_TOKEN_LENGTH))
@@ -111,4 +116,6 @@ def _well_formed(payload: object) -> bool:
         and isinstance(key, str)
         and 0 < len(key) <= MAX_KEY_LENGTH
         and reverse in (0, 1)
+        and type(offset) is int
+        and 0 <= offset <= MAX_OFFSET
     )

@@ -101,9 +101,10 @@ async def _scan(
     fetch = listing.fetch_reversed if reverse else listing.fetch
     assert fetch is not None
     if start is None:
-        token, size, skip = None, page_size(), 0
+        token, size, skip, offset = None, page_size(), 0, 0
     else:
         token, size, skip = start.token, start.page_size, start.index + 1
+        offset = start.offset + 1
     while True:
         budget.spend()
         page = await fetch(token, size)
@@ -114,7 +115,8 @@ async def _scan(
         for index in range(skip, len(page.items)):
             item = page.items[index]
             if listing.visible is None or listing.visible(item):
-                yield item, Position(token, size, index, listing.key(item), reverse)
+                yield item, Position(token, size, index, listing.key(item), reverse, offset)
+                offset += 1
         if page.next_token is None:
             return
         token, skip, size = page.next_token, 0, page_size()

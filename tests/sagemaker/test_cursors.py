@@ -24,12 +24,14 @@ POSITION = Position("token", 10, 3, "churn-001", False)
     page_size=st.integers(1, 300),
     key=st.text(min_size=1, max_size=64),
     reverse=st.booleans(),
+    offset=st.integers(0, 10_000_000),
     data=st.data(),
 )
 def test_round_trip(
-    token: str | None, page_size: int, key: str, reverse: bool, data: st.DataObject
+    token: str | None, page_size: int, key: str, reverse: bool, offset: int, data: st.DataObject
 ) -> None:
-    position = Position(token, page_size, data.draw(st.integers(0, page_size - 1)), key, reverse)
+    index = data.draw(st.integers(0, page_size - 1))
+    position = Position(token, page_size, index, key, reverse, offset)
     assert CODEC.decode(CODEC.encode(QUERY, position), QUERY) == position
 
 
@@ -55,7 +57,7 @@ def test_a_cursor_of_another_query_is_refused() -> None:
 
 
 def _signed(payload: object, key: bytes = KEY) -> str:
-    body = "v2." + base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    body = "v3." + base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
     signature = hmac.new(key, body.encode(), hashlib.sha256).digest()[:16]
     return body + "." + base64.urlsafe_b64encode(signature).decode().rstrip("=")
 
@@ -68,14 +70,14 @@ GOOD = CODEC.encode(QUERY, POSITION)
     [
         "",
         "garbage",
-        "v2.",
-        "v2..",
+        "v3.",
+        "v3..",
         GOOD[:-3],  # truncated
         GOOD[:20],
-        GOOD.replace("v2.", "v1.", 1),
+        GOOD.replace("v3.", "v2.", 1),  # an older format
         GOOD[:10] + ("A" if GOOD[10] != "A" else "B") + GOOD[11:],  # one character changed
         CursorCodec(b"another key").encode(QUERY, POSITION),  # forged with another key
-        _signed([QUERY, "token", 10, 3, "churn-001", 0], key=b"guess"),
+        _signed([QUERY, "token", 10, 3, "churn-001", 0, 0, 0], key=b"guess"),
         GOOD + "é",
     ],
 )
@@ -90,15 +92,18 @@ def test_tampered_forged_or_truncated_cursors_are_refused(cursor: str) -> None:
     "payload",
     [
         {"not": "a list"},
-        [QUERY, None, 0, 0, "k", 0],
-        [QUERY, None, 301, 0, "k", 0],
-        [QUERY, None, 10, 10, "k", 0],
-        [QUERY, None, 10, -1, "k", 0],
-        [QUERY, 5, 10, 0, "k", 0],
-        [QUERY, None, True, 0, "k", 0],
-        [QUERY, "x" * 9000, 10, 0, "k", 0],
-        [QUERY, None, 10, 0, "", 0],
-        [QUERY, None, 10, 0, "k", 2],
+        [QUERY, None, 0, 0, "k", 0, 0],
+        [QUERY, None, 301, 0, "k", 0, 0],
+        [QUERY, None, 10, 10, "k", 0, 0],
+        [QUERY, None, 10, -1, "k", 0, 0],
+        [QUERY, 5, 10, 0, "k", 0, 0],
+        [QUERY, None, True, 0, "k", 0, 0],
+        [QUERY, "x" * 9000, 10, 0, "k", 0, 0],
+        [QUERY, None, 10, 0, "", 0, 0],
+        [QUERY, None, 10, 0, "k", 2, 0],
+        [QUERY, None, 10, 0, "k", 0, -1],
+        [QUERY, None, 10, 0, "k", 0, 1.5],
+        [QUERY, None, 10, 0, "k", 0],  # the previous format's six members
     ],
 )
 def test_signed_but_malformed_payloads_are_refused(payload: object) -> None:

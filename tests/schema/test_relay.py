@@ -321,7 +321,7 @@ def test_every_cursor_rejection_says_to_restart_paging(
     cases: list[tuple[str, dict[str, Any], str]] = [
         (CANDIDATES, {"job": big_job, "after": flipped}, "not one this gateway made"),
         (CANDIDATES, {"job": big_job, "after": cursor[:-5]}, "not one this gateway made"),
-        (CANDIDATES, {"job": big_job, "before": "v2.e30.AAAA"}, "not one this gateway made"),
+        (CANDIDATES, {"job": big_job, "before": "v3.e30.AAAA"}, "not one this gateway made"),
         (CANDIDATES, {"job": other_job, "after": cursor}, "different job, filter or sort"),
         (CANDIDATES, {"job": big_job, "after": cursor, "status": "FAILED"}, "different job"),
         (CANDIDATES, {"job": big_job, "before": cursor, "sortBy": "STATUS"}, "different job"),
