@@ -25,10 +25,15 @@ from gateway.sagemaker.candidates import (
 )
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.jobs import MAX_JOBS_PER_CALL, JobQuery, job_key
+from gateway.sagemaker.leaderboards import JobCandidates
 from gateway.sagemaker.planner import FetchPage, Listing, Page, PagedList, PageLimits
 from gateway.sagemaker.upstream import Answer, Read, Upstream
 from gateway.settings import Settings
 from gateway.shapes import AWS
+
+MAX_SET_CALLS = 10
+"""Candidate calls one job's whole set may take: a tabular job has at most 750 candidates,
+three calls of 300; the bound only stops a list that never ends."""
 
 
 class Autopilot:
@@ -106,6 +111,25 @@ class Autopilot:
                 found: AWS = candidate
                 return found
         raise NotFound(f"No candidate named '{candidate_name}' in AutoML job '{job_name}'.")
+
+    async def job_candidates(self, query: CandidateQuery) -> JobCandidates:
+        """A job's description and its whole candidate set (in ``query``'s upstream order and
+        status filter): one describe first, so the set's pages are cached as long as the job's
+        state allows, then one call per 300 candidates."""
+        description = await self.job(query.job_name)
+        candidates: list[AWS] = []
+        token: str | None = None
+        for _ in range(MAX_SET_CALLS):
+            params = query.request(token, MAX_CANDIDATES_PER_CALL)
+            response = await self._read("list_candidates_for_auto_ml_job", params)
+            candidates += response.get("Candidates", [])
+            token = response.get("NextToken")
+            if not token:
+                return JobCandidates(query.job_name, description, candidates)
+        raise UpstreamUnavailable(
+            f"AutoML job '{query.job_name}' lists more than "
+            f"{MAX_SET_CALLS * MAX_CANDIDATES_PER_CALL} candidates; narrow the filters."
+        )
 
     def candidates(self, query: CandidateQuery) -> PagedList[AWS]:
         self._check_access(query.job_name)

@@ -179,22 +179,7 @@ def _key(entry: Entry, orders: Sequence[Order], objectives: Objectives) -> tuple
 
 def _component(order: Order, entry: Entry, objectives: Objectives) -> _Component:
     """The entry's value for ``order``, made to sort ascending in the order's direction."""
-    candidate = entry.candidate
-    value: float | str | None
-    if order.by == OrderBy.METRIC:
-        value = metric_value(candidate, order.metric or "", order.set)
-        descending = higher_is_better(order.metric or "")
-    elif order.by == OrderBy.OBJECTIVE:
-        value = objective_value(candidate)
-        descending = order.direction is None and objective_higher_is_better(entry, objectives)
-    elif order.by in (OrderBy.CREATION_TIME, OrderBy.END_TIME):
-        member = "CreationTime" if order.by == OrderBy.CREATION_TIME else "EndTime"
-        value, descending = timestamp(candidate.get(member)), True
-    elif order.by == OrderBy.TRAINING_SECONDS:
-        value, descending = training_seconds(candidate), False
-    else:
-        member = "CandidateName" if order.by == OrderBy.NAME else "CandidateStatus"
-        value, descending = string(candidate.get(member)), False
+    value, descending = _value(order, entry, objectives)
     if value is None:
         return _MISSING
     if order.direction is not None:
@@ -202,6 +187,34 @@ def _component(order: Order, entry: Entry, objectives: Objectives) -> _Component
     if not descending:
         return (0, value)
     return (0, -value if isinstance(value, float) else _Descending(value))
+
+
+def _value(order: Order, entry: Entry, objectives: Objectives) -> tuple[float | str | None, bool]:
+    """The entry's value for ``order``, and whether its best-first direction is descending."""
+    candidate = entry.candidate
+    if order.by == OrderBy.METRIC:
+        return (
+            metric_value(candidate, order.metric or "", order.set),
+            higher_is_better(order.metric or ""),
+        )
+    if order.by == OrderBy.OBJECTIVE:
+        descending = order.direction is None and objective_higher_is_better(entry, objectives)
+        return objective_value(candidate), descending
+    if order.by in (OrderBy.CREATION_TIME, OrderBy.END_TIME):
+        member = "CreationTime" if order.by == OrderBy.CREATION_TIME else "EndTime"
+        return timestamp(candidate.get(member)), True
+    if order.by == OrderBy.TRAINING_SECONDS:
+        return training_seconds(candidate), False
+    member = "CandidateName" if order.by == OrderBy.NAME else "CandidateStatus"
+    return string(candidate.get(member)), False
+
+
+def order_values(
+    entry: Entry, orders: Sequence[Order], objectives: Objectives | None = None
+) -> tuple[float | str | None, ...]:
+    """The entry's value for each order, None where it has none: what decides its place, so
+    a cursor can tell that a candidate moved."""
+    return tuple(_value(order, entry, objectives or {})[0] for order in orders)
 
 
 def _tiebreak(entry: Entry) -> tuple[bool, str, str]:

@@ -1,0 +1,138 @@
+"""Leaderboards the gateway orders itself: whole candidate sets, filtered, ordered, ranked, paged.
+
+A job has at most 750 candidates, so its whole set is read once (300 a call, after the one
+describe that tells how long the set may be cached) and any order and filter is answered
+exactly here. Cursors point at a candidate (a :class:`~gateway.sagemaker.cursors.Mark`), not
+at an offset: while a running job gains candidates, paging goes on from the marked one; when
+that candidate moved (its values of the order's keys changed) or is gone, the cursor is stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from gateway.sagemaker.cursors import CursorCodec, Mark, fingerprint
+from gateway.sagemaker.entries import Entry, Objective, Objectives, member
+from gateway.sagemaker.filters import Filter, filter_entries
+from gateway.sagemaker.planner import ConnectionPage, PageLimits, StaleCursor, check_page_size
+from gateway.sagemaker.ranking import Order, order_entries, order_values, rank_entries
+from gateway.shapes import AWS
+
+
+@dataclass(frozen=True, slots=True)
+class JobCandidates:
+    """A job's description and its whole candidate set, in SageMaker's order."""
+
+    job_name: str
+    description: AWS
+    candidates: list[AWS]
+
+    @property
+    def objective(self) -> Objective | None:
+        resolved = member(self.description.get("ResolvedAttributes"), "AutoMLJobObjective")
+        metric = member(resolved or self.description.get("AutoMLJobObjective"), "MetricName")
+        return Objective.of(metric) if isinstance(metric, str) else None
+
+    @property
+    def best_candidate_name(self) -> str | None:
+        name = member(self.description.get("BestCandidate"), "CandidateName")
+        return name if isinstance(name, str) else None
+
+    def entries(self) -> list[Entry]:
+        return [Entry(self.job_name, candidate) for candidate in self.candidates]
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A candidate of a leaderboard and its 1-based rank (equal values share a rank)."""
+
+    entry: Entry
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class Leaderboard:
+    """One ordered, filtered and ranked candidate list, ready to be paged both ways."""
+
+    ranked: list[Ranked]
+    orders: tuple[Order, ...]
+    objectives: Objectives
+    fingerprint: str
+    codec: CursorCodec
+    limits: PageLimits
+    _index: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(
+        cls,
+        entries: Sequence[Entry],
+        *,
+        orders: Sequence[Order],
+        where: Filter | None,
+        objectives: Objectives,
+        fingerprint: str,
+        codec: CursorCodec,
+        limits: PageLimits,
+    ) -> Leaderboard:
+        """``entries`` filtered by ``where`` and ordered by ``orders``; without orders, they
+        keep the order given (SageMaker's) and each one's rank is its position in it."""
+        kept = filter_entries(entries, where)
+        if orders:
+            kept = order_entries(kept, orders, objectives)
+            ranks = rank_entries(kept, orders, objectives)
+        else:
+            ranks = list(range(1, len(kept) + 1))
+        ranked = [Ranked(entry, rank) for entry, rank in zip(kept, ranks, strict=True)]
+        return cls(ranked, tuple(orders), objectives, fingerprint, codec, limits)
+
+    def page(
+        self,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> ConnectionPage[Ranked]:
+        """The Relay window: the items between the cursors, then ``first``, then ``last``.
+        Page info is exact both ways: there are items past the page on that side."""
+        check_page_size("first", first, self.limits)
+        check_page_size("last", last, self.limits)
+        if first is None and last is None:
+            first = self.limits.default_size
+        start, stop = 0, len(self.ranked)
+        if after is not None:
+            start = self._position(after) + 1
+        if before is not None:
+            stop = max(start, self._position(before))
+        if first is not None:
+            stop = min(stop, start + first)
+        if last is not None:
+            start = max(start, stop - last)
+        return ConnectionPage(
+            edges=[(item, self._cursor(item)) for item in self.ranked[start:stop]],
+            has_next_page=stop < len(self.ranked),
+            has_previous_page=start > 0,
+        )
+
+    def total_count(self) -> int:
+        return len(self.ranked)
+
+    def _values(self, entry: Entry) -> str:
+        return fingerprint("values", list(order_values(entry, self.orders, self.objectives)))
+
+    def _cursor(self, item: Ranked) -> str:
+        name = str(item.entry.candidate.get("CandidateName", ""))
+        mark = Mark(item.entry.job_name, name, self._values(item.entry))
+        return self.codec.encode_mark(self.fingerprint, mark)
+
+    def _position(self, cursor: str) -> int:
+        mark = self.codec.decode_mark(cursor, self.fingerprint)
+        if not self._index:
+            for index, item in enumerate(self.ranked):
+                name = str(item.entry.candidate.get("CandidateName", ""))
+                self._index[(item.entry.job_name, name)] = index
+        position = self._index.get((mark.job_name, mark.candidate_name))
+        if position is None or self._values(self.ranked[position].entry) != mark.values:
+            raise StaleCursor
+        return position
