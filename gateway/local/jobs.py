@@ -6,9 +6,10 @@ one namespace; each keeps the request it was created with so describe can answer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal, get_args
+from typing import Final, Literal, Protocol, get_args
 
 from gateway.local.problem_types import ProblemKind
 from gateway.shapes import AWS
@@ -63,3 +64,10 @@ class AutoMLJob:
     @property
     def tabular(self) -> bool:
         return self.config_key == "TabularJobConfig"
+
+
+class RunObserver(Protocol):
+    """Told whenever a job's candidates are replaced: on creation and on every status change."""
+
+    def run_changed(self, job: AutoMLJob, before: Sequence[AWS]) -> None:
+        """``job.run`` is new; ``before`` are the candidates it replaced (none for a new job)."""

@@ -6,6 +6,8 @@
 Any credentials are accepted. AutoML state lives in the instance's own :class:`LocalAutopilot`
 (``.autopilot``), so two servers never see each other's jobs; other SageMaker resources are
 moto's, whose backends are process-global and therefore shared between servers in one process.
+The same endpoint serves moto's S3 (path-style), where every candidate with artifact locations
+has its reports (see reports.py), so presigned report URLs download from it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from flask import Flask
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from gateway.local.report_storage import ReportStorage
 from gateway.local.responses import create_app
 from gateway.local.seed import seed_demo_jobs
 from gateway.local.store import LocalAutopilot
@@ -43,7 +46,7 @@ class LocalSageMaker:
         self.host = host
         self._requested_port = port
         self._region = region
-        self.autopilot = LocalAutopilot(default_region=region)
+        self.autopilot = LocalAutopilot(default_region=region, observer=ReportStorage())
         if seed:
             seed_demo_jobs(self.autopilot)
         self._server: BaseWSGIServer | None = None

@@ -9,6 +9,8 @@ can be described with either API where AWS allows it.
 The local SageMaker has no clock-driven lifecycle: a job created through the API is Completed at
 once, with all its candidates. ``set_job_status`` moves a job to any status (for seeding and
 tests) and regenerates its candidates consistently; StopAutoMLJob stops a running job at once.
+An optional :class:`~gateway.local.jobs.RunObserver` hears of every new set of candidates (the
+local SageMaker's server uses one to keep the candidates' reports in its S3).
 
 Operations take the request as parsed by moto (a dict shaped like botocore's input shape) and
 return dicts shaped like the output shape, raising moto's SageMaker exceptions on errors.
@@ -29,7 +31,7 @@ from gateway.local.candidate_generation import generate_run
 from gateway.local.descriptions import describe_v1, describe_v2
 from gateway.local.faults import Faults
 from gateway.local.job_creation import resolve_new_job
-from gateway.local.jobs import JOB_STATUSES, AutoMLJob, JobSpec, JobStatus
+from gateway.local.jobs import JOB_STATUSES, AutoMLJob, JobSpec, JobStatus, RunObserver
 from gateway.local.listing import list_candidates, list_jobs
 from gateway.local.naming import sagemaker_arn
 from gateway.local.next_tokens import NextTokenCodec
@@ -53,6 +55,7 @@ class LocalAutopilot:
         default_account_id: str = DEFAULT_ACCOUNT_ID,
         *,
         token_key: bytes | None = None,
+        observer: RunObserver | None = None,
     ) -> None:
         self.default_region = default_region
         self.default_account_id = default_account_id
@@ -61,6 +64,7 @@ class LocalAutopilot:
         self._tokens = NextTokenCodec(token_key)
         self.faults = Faults()
         """Failures to answer with instead of the real thing, for tests (see faults.py)."""
+        self._observer = observer
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -107,7 +111,7 @@ class LocalAutopilot:
                 creation_time=aware(now) if now else current_time(),
                 algorithms=new.algorithms,
             )
-            jobs[name] = AutoMLJob(
+            job = jobs[name] = AutoMLJob(
                 version=version,
                 request=copy.deepcopy(request),
                 arn=arn,
@@ -119,6 +123,8 @@ class LocalAutopilot:
                 failure_reason=None,
                 run=generate_run(spec, "Completed"),
             )
+            if self._observer is not None:
+                self._observer.run_changed(job, [])
         return {"AutoMLJobArn": arn}
 
     # -- SageMaker API -----------------------------------------------------------------------
@@ -204,11 +210,14 @@ class LocalAutopilot:
     # -- local controls ----------------------------------------------------------------------
 
     def _set_status(self, job: AutoMLJob, status: JobStatus, failure_reason: str | None) -> None:
+        before = job.run.candidates
         job.status = status
         job.failure_reason = (
             (failure_reason or DEFAULT_FAILURE_REASON) if status == "Failed" else None
         )
         job.run = generate_run(job.spec, status)
+        if self._observer is not None:
+            self._observer.run_changed(job, before)
 
     def set_job_status(
         self,
