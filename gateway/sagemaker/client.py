@@ -15,6 +15,7 @@ from typing import Any
 
 import aioboto3
 from aiobotocore.config import AioConfig
+from aiobotocore.session import get_session
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -32,6 +33,7 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.sagemaker.metrics import UPSTREAM_CALLS
+from gateway.sagemaker.parsing import FastParserFactory
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -131,7 +133,11 @@ async def open_sagemaker(
     settings: Settings, credentials: StaticCredentials | None = None
 ) -> AsyncIterator[SageMaker]:
     """Open the process's SageMaker client; it is closed when the context exits."""
+    botocore_session = get_session()
+    # Successful JSON answers are parsed with orjson, to exactly what botocore would return.
+    botocore_session.register_component("response_parser_factory", FastParserFactory())
     session = aioboto3.Session(
+        botocore_session=botocore_session,
         region_name=settings.aws_region,
         aws_access_key_id=credentials.access_key_id if credentials else None,
         aws_secret_access_key=credentials.secret_access_key if credentials else None,
