@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 
 from gateway.schema.context import Context
 from gateway.schema.errors import ErrorCodes, log_errors
+from gateway.schema.execution import PlannedExecutionContext
 from gateway.schema.query import Query
 from gateway.settings import Settings
 
@@ -32,7 +33,9 @@ class GatewaySchema(Schema):
 def build_schema(settings: Settings | None = None) -> Schema:
     """The schema; ``settings`` adds its limits, caches and operation batching."""
     if settings is None:
-        return GatewaySchema(query=Query, extensions=[ErrorCodes])
+        return GatewaySchema(
+            query=Query, extensions=[ErrorCodes], execution_context_class=PlannedExecutionContext
+        )
     extensions: list[Any] = [
         ErrorCodes,
         lambda: ValidationCache(maxsize=256),
@@ -45,6 +48,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     return GatewaySchema(
         query=Query,
         extensions=extensions,
+        execution_context_class=PlannedExecutionContext,
         config=StrawberryConfig(
             batching_config=BatchingConfig(max_operations=settings.max_batch_operations),
             disable_field_suggestions=not settings.field_suggestions,

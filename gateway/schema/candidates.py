@@ -1,8 +1,9 @@
 """Candidates: their GraphQL types, their connection, and the one resolver that lists them.
 
 Field names are the camelCase of AWS's member names, so that AWS's documentation reads
-across. Mapping is plain data in, plain objects out: no I/O, no per-field resolvers for
-what a response already holds. ``Query.candidates`` and ``AutoMLJob.candidates`` are the
+across. Each type is a view of the SageMaker structure it shows (see
+:mod:`gateway.schema.views`): plain fields read their member when a query selects them, with
+no I/O and no resolvers. ``Query.candidates`` and ``AutoMLJob.candidates`` are the
 same resolver with the same arguments; on a job, the job name comes from the job.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Protocol
 
 import strawberry
@@ -31,8 +32,15 @@ from gateway.schema.enums import (
     MetricSetSource,
     ObjectiveStatus,
     SortOrder,
-    from_aws,
-    optional_from_aws,
+)
+from gateway.schema.views import (
+    View,
+    enum_member,
+    member,
+    reads,
+    time_member,
+    view_member,
+    views_member,
 )
 from gateway.shapes import AWS
 
@@ -42,136 +50,135 @@ def candidate_node_id(job_name: str, candidate_name: str) -> str:
     return f"{job_name}/{candidate_name}"
 
 
-def utc(value: datetime) -> datetime:
-    """Timestamps in UTC whatever the host's zone, so responses are the same everywhere."""
-    return value.astimezone(UTC)
-
-
-def optional_utc(value: datetime | None) -> datetime | None:
-    return None if value is None else utc(value)
-
-
 @strawberry.type(description="An environment variable of an inference container.")
 class EnvironmentVariable:
     name: str
     value: str
 
 
+def environment(variables: AWS) -> list[EnvironmentVariable]:
+    """A container's environment map as a list, sorted by name."""
+    return [
+        EnvironmentVariable(name=name, value=value) for name, value in sorted(variables.items())
+    ]
+
+
+@reads(
+    image=member("Image"),
+    model_data_url=member("ModelDataUrl"),
+    environment=member("Environment", environment),
+)
 @strawberry.type(description="An inference container definition (AutoMLContainerDefinition).")
-class Container:
+class Container(View):
     image: str = strawberry.field(description="ECR path of the container image.")
     model_data_url: str = strawberry.field(description="Location of the model artifacts.")
     environment: list[EnvironmentVariable] = strawberry.field(
         description="Environment variables set in the container, sorted by name."
     )
 
-    @classmethod
-    def from_aws(cls, data: AWS) -> Container:
-        return cls(
-            image=data["Image"],
-            model_data_url=data["ModelDataUrl"],
-            environment=[
-                EnvironmentVariable(name=name, value=value)
-                for name, value in sorted(data.get("Environment", {}).items())
-            ],
-        )
 
-
+@reads(
+    processing_unit=enum_member("ProcessingUnit", AutoMLProcessingUnit),
+    containers=views_member("Containers", Container),
+)
 @strawberry.type(description="The inference containers recommended for one processing unit.")
-class ProcessingUnitContainers:
+class ProcessingUnitContainers(View):
     processing_unit: AutoMLProcessingUnit
     containers: list[Container]
 
 
+def containers_by_unit(definitions: AWS) -> list[ProcessingUnitContainers]:
+    """InferenceContainerDefinitions, a map of processing unit to containers, as a list."""
+    return [
+        ProcessingUnitContainers.of({"ProcessingUnit": unit, "Containers": containers})
+        for unit, containers in sorted(definitions.items())
+    ]
+
+
+@reads(
+    type=enum_member("Type", AutoMLJobObjectiveType),
+    metric_name=enum_member("MetricName", AutoMLMetric),
+    value=member("Value"),
+    standard_metric_name=enum_member("StandardMetricName", AutoMLMetric),
+)
 @strawberry.type(
     description="The objective metric a candidate reached (FinalAutoMLJobObjectiveMetric)."
 )
-class ObjectiveMetric:
+class ObjectiveMetric(View):
     type: AutoMLJobObjectiveType | None
     metric_name: AutoMLMetric
     value: float
     standard_metric_name: AutoMLMetric | None
 
-    @classmethod
-    def from_aws(cls, data: AWS) -> ObjectiveMetric:
-        return cls(
-            type=optional_from_aws(AutoMLJobObjectiveType, data.get("Type")),
-            metric_name=from_aws(AutoMLMetric, data["MetricName"]),
-            value=data["Value"],
-            standard_metric_name=optional_from_aws(AutoMLMetric, data.get("StandardMetricName")),
-        )
 
-
+@reads(
+    metric_name=enum_member("MetricName", AutoMLMetric),
+    standard_metric_name=enum_member("StandardMetricName", AutoMLMetricExtended),
+    value=member("Value"),
+    set=enum_member("Set", MetricSetSource),
+)
 @strawberry.type(description="A metric of a candidate on one data split (MetricDatum).")
-class Metric:
+class Metric(View):
     metric_name: AutoMLMetric | None
     standard_metric_name: AutoMLMetricExtended | None
     value: float | None
     set: MetricSetSource | None
 
-    @classmethod
-    def from_aws(cls, data: AWS) -> Metric:
-        return cls(
-            metric_name=optional_from_aws(AutoMLMetric, data.get("MetricName")),
-            standard_metric_name=optional_from_aws(
-                AutoMLMetricExtended, data.get("StandardMetricName")
-            ),
-            value=data.get("Value"),
-            set=optional_from_aws(MetricSetSource, data.get("Set")),
-        )
 
-
+@reads(
+    candidate_step_type=enum_member("CandidateStepType", CandidateStepType),
+    candidate_step_arn=member("CandidateStepArn"),
+    candidate_step_name=member("CandidateStepName"),
+)
 @strawberry.type(description="A step of a candidate's pipeline (AutoMLCandidateStep).")
-class CandidateStep:
+class CandidateStep(View):
     candidate_step_type: CandidateStepType
     candidate_step_arn: str
     candidate_step_name: str
 
-    @classmethod
-    def from_aws(cls, data: AWS) -> CandidateStep:
-        return cls(
-            candidate_step_type=from_aws(CandidateStepType, data["CandidateStepType"]),
-            candidate_step_arn=data["CandidateStepArn"],
-            candidate_step_name=data["CandidateStepName"],
-        )
 
-
+@reads(
+    explainability=member("Explainability"),
+    model_insights=member("ModelInsights"),
+    backtest_results=member("BacktestResults"),
+)
 @strawberry.type(description="S3 prefixes of a candidate's reports (CandidateArtifactLocations).")
-class CandidateArtifactLocations:
+class CandidateArtifactLocations(View):
     explainability: str
     model_insights: str | None
     backtest_results: str | None = strawberry.field(description="Only for time-series forecasting.")
 
-    @classmethod
-    def from_aws(cls, data: AWS) -> CandidateArtifactLocations:
-        return cls(
-            explainability=data["Explainability"],
-            model_insights=data.get("ModelInsights"),
-            backtest_results=data.get("BacktestResults"),
-        )
 
-
+@reads(
+    candidate_artifact_locations=view_member(
+        "CandidateArtifactLocations", CandidateArtifactLocations
+    ),
+    candidate_metrics=views_member("CandidateMetrics", Metric),
+)
 @strawberry.type(description="Artifacts and metrics of a candidate (CandidateProperties).")
-class CandidateProperties:
+class CandidateProperties(View):
     candidate_artifact_locations: CandidateArtifactLocations | None
     candidate_metrics: list[Metric] | None
 
-    @classmethod
-    def from_aws(cls, data: AWS) -> CandidateProperties:
-        locations = data.get("CandidateArtifactLocations")
-        metrics = data.get("CandidateMetrics")
-        return cls(
-            candidate_artifact_locations=(
-                CandidateArtifactLocations.from_aws(locations) if locations else None
-            ),
-            candidate_metrics=(
-                [Metric.from_aws(metric) for metric in metrics] if metrics is not None else None
-            ),
-        )
 
-
+@reads(
+    candidate_name=member("CandidateName"),
+    candidate_status=enum_member("CandidateStatus", CandidateStatus),
+    objective_status=enum_member("ObjectiveStatus", ObjectiveStatus),
+    final_auto_ml_job_objective_metric=view_member(
+        "FinalAutoMLJobObjectiveMetric", ObjectiveMetric
+    ),
+    candidate_steps=views_member("CandidateSteps", CandidateStep),
+    inference_containers=views_member("InferenceContainers", Container),
+    creation_time=time_member("CreationTime"),
+    end_time=time_member("EndTime"),
+    last_modified_time=time_member("LastModifiedTime"),
+    failure_reason=member("FailureReason"),
+    candidate_properties=view_member("CandidateProperties", CandidateProperties),
+    inference_container_definitions=member("InferenceContainerDefinitions", containers_by_unit),
+)
 @strawberry.type(description="A model Autopilot trained for a job, and how it scored.")
-class Candidate(relay.Node):
+class Candidate(View, relay.Node):
     job_name: strawberry.Private[str]
     candidate_name: str
     candidate_status: CandidateStatus
@@ -196,41 +203,10 @@ class Candidate(relay.Node):
 
     @classmethod
     def from_aws(cls, data: AWS, job_name: str) -> Candidate:
-        objective = data.get("FinalAutoMLJobObjectiveMetric")
-        containers = data.get("InferenceContainers")
-        properties = data.get("CandidateProperties")
-        definitions = data.get("InferenceContainerDefinitions")
-        return cls(
-            job_name=job_name,
-            candidate_name=data["CandidateName"],
-            candidate_status=from_aws(CandidateStatus, data["CandidateStatus"]),
-            objective_status=from_aws(ObjectiveStatus, data["ObjectiveStatus"]),
-            final_auto_ml_job_objective_metric=(
-                ObjectiveMetric.from_aws(objective) if objective else None
-            ),
-            candidate_steps=[CandidateStep.from_aws(step) for step in data["CandidateSteps"]],
-            inference_containers=(
-                [Container.from_aws(c) for c in containers] if containers is not None else None
-            ),
-            creation_time=utc(data["CreationTime"]),
-            end_time=optional_utc(data.get("EndTime")),
-            last_modified_time=utc(data["LastModifiedTime"]),
-            failure_reason=data.get("FailureReason"),
-            candidate_properties=(
-                CandidateProperties.from_aws(properties) if properties is not None else None
-            ),
-            inference_container_definitions=(
-                [
-                    ProcessingUnitContainers(
-                        processing_unit=from_aws(AutoMLProcessingUnit, unit),
-                        containers=[Container.from_aws(c) for c in unit_containers],
-                    )
-                    for unit, unit_containers in sorted(definitions.items())
-                ]
-                if definitions is not None
-                else None
-            ),
-        )
+        """An AutoMLCandidate of ``job_name``'s, read as GraphQL asks for its fields."""
+        candidate = cls.of(data)
+        candidate.job_name = job_name
+        return candidate
 
 
 @strawberry.type(description="A page of an AutoML job's candidates, in SageMaker's order.")

@@ -25,16 +25,19 @@ _reported: set[tuple[str, str]] = set()
 
 
 @cache
-def _members(enum: type[E]) -> dict[object, E]:
-    # A dict rather than enum(value): Enum's lookup measured ~30 µs per call on these
-    # strawberry enums, and a page of candidates holds thousands of enum values.
+def members(enum: type[E]) -> dict[object, E]:
+    """The members of ``enum`` by AWS value.
+
+    A dict rather than enum(value): Enum's lookup measured ~30 µs per call on these
+    strawberry enums, and a page of candidates holds thousands of enum values.
+    """
     return {member.value: member for member in enum}
 
 
 def from_aws(enum: type[E], value: str) -> E:
     """The member for an AWS value, or ``UNKNOWN`` for a value added after this release."""
-    members: dict[object, E] = _members(enum)
-    member = members.get(value)
+    known: dict[object, E] = members(enum)
+    member = known.get(value)
     if member is None:
         if (enum.__name__, value) not in _reported:
             _reported.add((enum.__name__, value))
@@ -50,12 +53,20 @@ def optional_from_aws(enum: type[E], value: str | None) -> E | None:
     return None if value is None else from_aws(enum, value)
 
 
+class AwsEnum(Enum):
+    """Base of the gateway's enums. Members hash by identity, as they compare: Enum's own
+    ``__hash__`` is a Python function, and a page of candidates looks up thousands of
+    members to serialize them."""
+
+    __hash__ = object.__hash__
+
+
 def _unknown() -> str:
     return strawberry.enum_value("UNKNOWN", description=UNKNOWN_DESCRIPTION)  # type: ignore[return-value]
 
 
 @strawberry.enum(description="Status of a candidate (CandidateStatus).")
-class CandidateStatus(Enum):
+class CandidateStatus(AwsEnum):
     COMPLETED = "Completed"
     IN_PROGRESS = "InProgress"
     FAILED = "Failed"
@@ -65,7 +76,7 @@ class CandidateStatus(Enum):
 
 
 @strawberry.enum(description="Status of an AutoML job (AutoMLJobStatus).")
-class AutoMLJobStatus(Enum):
+class AutoMLJobStatus(AwsEnum):
     COMPLETED = "Completed"
     IN_PROGRESS = "InProgress"
     FAILED = "Failed"
@@ -75,7 +86,7 @@ class AutoMLJobStatus(Enum):
 
 
 @strawberry.enum(description="What an AutoML job is doing (AutoMLJobSecondaryStatus).")
-class AutoMLJobSecondaryStatus(Enum):
+class AutoMLJobSecondaryStatus(AwsEnum):
     STARTING = "Starting"
     MAX_CANDIDATES_REACHED = "MaxCandidatesReached"
     FAILED = "Failed"
@@ -99,7 +110,7 @@ class AutoMLJobSecondaryStatus(Enum):
 
 
 @strawberry.enum(description="Whether a candidate's objective metric is known (ObjectiveStatus).")
-class ObjectiveStatus(Enum):
+class ObjectiveStatus(AwsEnum):
     SUCCEEDED = "Succeeded"
     PENDING = "Pending"
     FAILED = "Failed"
@@ -110,7 +121,7 @@ class ObjectiveStatus(Enum):
     description="Kind of job behind a candidate step (CandidateStepType, "
     "without its `AWS::SageMaker::` prefix)."
 )
-class CandidateStepType(Enum):
+class CandidateStepType(AwsEnum):
     TRAINING_JOB = "AWS::SageMaker::TrainingJob"
     TRANSFORM_JOB = "AWS::SageMaker::TransformJob"
     PROCESSING_JOB = "AWS::SageMaker::ProcessingJob"
@@ -118,14 +129,14 @@ class CandidateStepType(Enum):
 
 
 @strawberry.enum(description="Whether the objective is maximized or minimized.")
-class AutoMLJobObjectiveType(Enum):
+class AutoMLJobObjectiveType(AwsEnum):
     MAXIMIZE = "Maximize"
     MINIMIZE = "Minimize"
     UNKNOWN = _unknown()
 
 
 @strawberry.enum(description="An AutoML objective metric (AutoMLMetricEnum).")
-class AutoMLMetric(Enum):
+class AutoMLMetric(AwsEnum):
     ACCURACY = "Accuracy"
     MSE = "MSE"
     F1 = "F1"
@@ -147,7 +158,7 @@ class AutoMLMetric(Enum):
 
 
 @strawberry.enum(description="A standard candidate metric (AutoMLMetricExtendedEnum).")
-class AutoMLMetricExtended(Enum):
+class AutoMLMetricExtended(AwsEnum):
     ACCURACY = "Accuracy"
     MSE = "MSE"
     F1 = "F1"
@@ -178,7 +189,7 @@ class AutoMLMetricExtended(Enum):
 
 
 @strawberry.enum(description="The data split a metric was measured on (MetricSetSource).")
-class MetricSetSource(Enum):
+class MetricSetSource(AwsEnum):
     TRAIN = "Train"
     VALIDATION = "Validation"
     TEST = "Test"
@@ -186,14 +197,14 @@ class MetricSetSource(Enum):
 
 
 @strawberry.enum(description="Processing unit of an inference container (AutoMLProcessingUnit).")
-class AutoMLProcessingUnit(Enum):
+class AutoMLProcessingUnit(AwsEnum):
     CPU = "CPU"
     GPU = "GPU"
     UNKNOWN = _unknown()
 
 
 @strawberry.enum(description="Problem type of an AutoML job (AutoMLProblemTypeConfigName).")
-class AutoMLProblemTypeConfigName(Enum):
+class AutoMLProblemTypeConfigName(AwsEnum):
     IMAGE_CLASSIFICATION = "ImageClassification"
     TEXT_CLASSIFICATION = "TextClassification"
     TIME_SERIES_FORECASTING = "TimeSeriesForecasting"
@@ -203,7 +214,7 @@ class AutoMLProblemTypeConfigName(Enum):
 
 
 @strawberry.enum(description="Problem type of a tabular AutoML job (ProblemType).")
-class ProblemType(Enum):
+class ProblemType(AwsEnum):
     BINARY_CLASSIFICATION = "BinaryClassification"
     MULTICLASS_CLASSIFICATION = "MulticlassClassification"
     REGRESSION = "Regression"
@@ -211,20 +222,20 @@ class ProblemType(Enum):
 
 
 @strawberry.enum(description="What SageMaker sorts candidates by (CandidateSortBy).")
-class CandidateSortBy(Enum):
+class CandidateSortBy(AwsEnum):
     CREATION_TIME = "CreationTime"
     STATUS = "Status"
     FINAL_OBJECTIVE_METRIC_VALUE = "FinalObjectiveMetricValue"
 
 
 @strawberry.enum(description="Sort direction (AutoMLSortOrder).")
-class SortOrder(Enum):
+class SortOrder(AwsEnum):
     ASCENDING = "Ascending"
     DESCENDING = "Descending"
 
 
 @strawberry.enum(description="What SageMaker sorts AutoML jobs by (AutoMLSortBy).")
-class AutoMLSortBy(Enum):
+class AutoMLSortBy(AwsEnum):
     NAME = "Name"
     CREATION_TIME = "CreationTime"
     STATUS = "Status"

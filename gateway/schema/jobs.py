@@ -13,13 +13,7 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from gateway.schema.candidates import (
-    Candidate,
-    candidates,
-    on_the_job,
-    optional_utc,
-    utc,
-)
+from gateway.schema.candidates import Candidate, candidates, on_the_job
 from gateway.schema.connections import Countable
 from gateway.schema.context import Info
 from gateway.schema.enums import (
@@ -28,9 +22,9 @@ from gateway.schema.enums import (
     AutoMLMetric,
     AutoMLProblemTypeConfigName,
     ProblemType,
-    from_aws,
     optional_from_aws,
 )
+from gateway.schema.views import View, enum_member, member, reads, time_member
 from gateway.shapes import AWS
 
 
@@ -87,8 +81,23 @@ class ProblemTypeConfigSummary:
         )
 
 
+def _partial_failure_messages(reasons: list[AWS]) -> list[str] | None:
+    return [r.get("PartialFailureMessage", "") for r in reasons] if reasons else None
+
+
+@reads(
+    auto_ml_job_name=member("AutoMLJobName"),
+    auto_ml_job_arn=member("AutoMLJobArn"),
+    auto_ml_job_status=enum_member("AutoMLJobStatus", AutoMLJobStatus),
+    auto_ml_job_secondary_status=enum_member("AutoMLJobSecondaryStatus", AutoMLJobSecondaryStatus),
+    creation_time=time_member("CreationTime"),
+    end_time=time_member("EndTime"),
+    last_modified_time=time_member("LastModifiedTime"),
+    failure_reason=member("FailureReason"),
+    partial_failure_reasons=member("PartialFailureReasons", _partial_failure_messages),
+)
 @strawberry.type(name="AutoMLJob", description="An Autopilot (AutoML) job.")
-class AutoMLJob(relay.Node):
+class AutoMLJob(View, relay.Node):
     auto_ml_job_name: str = strawberry.field(name="autoMLJobName")
     auto_ml_job_arn: str = strawberry.field(name="autoMLJobArn")
     auto_ml_job_status: AutoMLJobStatus = strawberry.field(name="autoMLJobStatus")
@@ -108,24 +117,11 @@ class AutoMLJob(relay.Node):
 
     @classmethod
     def from_aws(cls, data: AWS, *, described: bool) -> AutoMLJob:
-        """A job from a DescribeAutoMLJobV2 response or an AutoMLJobSummary."""
-        reasons = data.get("PartialFailureReasons")
-        return cls(
-            auto_ml_job_name=data["AutoMLJobName"],
-            auto_ml_job_arn=data["AutoMLJobArn"],
-            auto_ml_job_status=from_aws(AutoMLJobStatus, data["AutoMLJobStatus"]),
-            auto_ml_job_secondary_status=from_aws(
-                AutoMLJobSecondaryStatus, data["AutoMLJobSecondaryStatus"]
-            ),
-            creation_time=utc(data["CreationTime"]),
-            end_time=optional_utc(data.get("EndTime")),
-            last_modified_time=utc(data["LastModifiedTime"]),
-            failure_reason=data.get("FailureReason"),
-            partial_failure_reasons=(
-                [r.get("PartialFailureMessage", "") for r in reasons] if reasons else None
-            ),
-            description=data if described else None,
-        )
+        """A job from a DescribeAutoMLJobV2 response or an AutoMLJobSummary, read as GraphQL
+        asks for its fields."""
+        job = cls.of(data)
+        job.description = data if described else None
+        return job
 
     async def _described(self, info: Info) -> AWS:
         if self.description is None:
@@ -163,7 +159,8 @@ class AutoMLJob(relay.Node):
         )
         if not objective:
             return None
-        return AutoMLJobObjective(metric_name=from_aws(AutoMLMetric, objective["MetricName"]))
+        metric = optional_from_aws(AutoMLMetric, objective.get("MetricName"))
+        return AutoMLJobObjective(metric_name=metric)  # type: ignore[arg-type]
 
     @strawberry.field(description="The completion criteria given or resolved.")
     async def completion_criteria(self, info: Info) -> CompletionCriteria | None:
