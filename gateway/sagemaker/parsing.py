@@ -21,7 +21,7 @@ import base64
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from aiobotocore.parsers import AioJSONParser, AioResponseParserFactory
@@ -32,7 +32,7 @@ from botocore.utils import parse_timestamp
 logger = logging.getLogger(__name__)
 
 Stamp = Callable[[Any], dt.datetime]
-"""An epoch number to the datetime ``parse_timestamp`` makes of it (for one parse)."""
+"""An epoch number to the datetime ``parse_timestamp`` makes of it (chosen once per answer)."""
 
 Converter = Callable[[Any, Stamp], Any]
 """orjson's value of a shape to botocore's; ``None`` where the two are the same."""
@@ -216,16 +216,16 @@ def _timestamp(value: Any, stamp: Stamp) -> Any:
 def _stamp() -> Stamp:
     """``parse_timestamp`` of an epoch number, for the local zone as it is now.
 
-    botocore makes ``datetime.fromtimestamp(seconds, tzlocal())``, a fresh ``tzlocal()`` each
-    time, whose ``fromutc`` is dateutil's Python. Where the local zone is UTC without DST
-    (``utcoffset(None)`` is zero; containers' usual zone), that ``fromutc`` changes no field
-    and sets no fold: the same datetime is C's ``fromtimestamp`` in UTC with its ``tzinfo``
-    replaced. Anywhere else, one ``tzlocal()`` for the whole answer saves only its creation.
+    botocore makes ``datetime.fromtimestamp(seconds, tzlocal())``, with a ``tzlocal()`` of
+    its own for each, whose ``fromutc`` is dateutil's Python. Where the local zone is UTC
+    without DST (``utcoffset(None)`` is zero; containers' usual zone), that ``fromutc``
+    changes no field and sets no fold: the same datetime is C's ``fromtimestamp`` in UTC with
+    a ``tzlocal()`` put in. Anywhere else, botocore's own ``parse_timestamp`` does it.
     """
-    zone = get_tzinfo_options()[0]()
-    if zone.utcoffset(None) == dt.timedelta(0):
-        return lambda seconds: dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=zone)
-    return lambda seconds: dt.datetime.fromtimestamp(seconds, zone)
+    zone = get_tzinfo_options()[0]
+    if zone().utcoffset(None) == dt.timedelta(0):
+        return lambda seconds: dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=zone())
+    return cast(Stamp, parse_timestamp)
 
 
 def _may_hold_long_integers(body: bytes) -> bool:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -452,6 +452,20 @@ def test_members_come_in_the_models_order_without_nulls_or_unknown_keys() -> Non
     (summary,) = parsed["AutoMLJobSummaries"]
     assert list(summary) == ["AutoMLJobName", "AutoMLJobStatus", "EndTime"]
     assert repr(summary["EndTime"]) == repr(parse_timestamp(1795242754.25))
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
+def test_each_datetime_has_a_tzlocal_of_its_own_as_botocore_gives_it(zone: str) -> None:
+    # Two datetimes sharing one tzinfo would subtract and compare as wall times, across DST.
+    shape = SAGEMAKER.operation_model("ListAutoMLJobs").output_shape
+    summary = b'{"CreationTime": 1699162200, "EndTime": 1699165800.5}'
+    body = b'{"AutoMLJobSummaries": [%s, %s]}' % (summary, summary)
+    with local_zone(zone):
+        assert not assert_same_parse(http_response(body), shape).fell_back
+        parsed = run(Probe(CONVERTERS).parse(http_response(body), shape))
+        stamps = [s[k] for s in parsed["AutoMLJobSummaries"] for k in ("CreationTime", "EndTime")]
+        assert len({id(stamp.tzinfo) for stamp in stamps}) == len(stamps)
+        assert stamps[1] - stamps[0] == timedelta(seconds=3600.5)
 
 
 def test_non_2xx_answers_are_left_to_botocore() -> None:
