@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry import Schema
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     ValidationCache,
+    max_aliases,
+    query_depth_limiter,
 )
 from strawberry.schema.config import BatchingConfig, StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.schema.context import Context
+from gateway.schema.documents import DocumentCache, ParseCache
 from gateway.schema.errors import ErrorCodes, log_errors
 from gateway.schema.execution import PlannedExecutionContext
 from gateway.schema.query import Query
 from gateway.settings import Settings
+
+CACHED_OPERATIONS = 256
+"""Parsed documents and validation results kept, each."""
 
 
 class GatewaySchema(Schema):
@@ -30,17 +35,28 @@ class GatewaySchema(Schema):
         log_errors(errors, execution_context)
 
 
+def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
+    """The depth and alias limits as validation rules, built once: validation results are
+    cached by their rules, so rules built per request would never hit the cache."""
+    return [
+        query_depth_limiter.create_validator(settings.max_query_depth, should_ignore=None),
+        max_aliases.create_validator(settings.max_aliases),
+    ]
+
+
 def build_schema(settings: Settings | None = None) -> Schema:
     """The schema; ``settings`` adds its limits, caches and operation batching."""
     if settings is None:
         return GatewaySchema(
             query=Query, extensions=[ErrorCodes], execution_context_class=PlannedExecutionContext
         )
+    documents = DocumentCache(maxsize=CACHED_OPERATIONS)
+    rules = limit_rules(settings)
     extensions: list[Any] = [
         ErrorCodes,
-        lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: ParseCache(documents),
+        lambda: ValidationCache(maxsize=CACHED_OPERATIONS),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
     ]
     if not settings.introspection:
