@@ -13,6 +13,10 @@ answer the fast path does not recognise (invalid JSON, integers beyond 64 bits, 
 another type than the model says, ...). Those go to the stock parser, from the body, so they
 come out as botocore makes them, exceptions included. Tagged unions and recursive shapes are
 converted by botocore's own handlers, on the decoded value.
+
+One difference is left: JSON nested deeper than ``json`` can recurse (Python's recursion
+limit less the caller's stack, some 900 levels) but within orjson's 1024 levels is parsed
+here, where botocore raises ``RecursionError``.
 """
 
 from __future__ import annotations

@@ -432,6 +432,9 @@ def test_what_sagemaker_does_not_use_parses_as_botocore_parses_it(
         b'{"AutoMLJobSummaries": [{"AutoMLJobName": "\\ud800"}]}',
         b'{"AutoMLJobSummaries": [{"AutoMLJobName": "\xed\xa0\x80"}]}',
         b'{"NextToken": "t", "ResponseMetadata": {"RequestId": "forged"}}',
+        # Deep nesting: both parse, both fail (between the two, botocore's json gives up first).
+        b'{"X": ' + b"[" * 500 + b"]" * 500 + b"}",
+        b'{"X": ' + b"[" * 1100 + b"]" * 1100 + b"}",
     ],
 )
 def test_unusual_bodies_parse_or_fail_as_botocore_does(body: bytes) -> None:
