@@ -10,39 +10,56 @@ and execution plans recognise a repeated operation by identity.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator
+from typing import Generic, TypeAlias, TypeVar
 
 from graphql import DocumentNode
 from strawberry.extensions import SchemaExtension
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
-class DocumentCache:
-    """A bounded LRU of parsed documents by query text and parse options."""
+
+class LRU(Generic[K, V]):
+    """A bounded least-recently-used map, safe across threads, counting hits and misses:
+    parsed documents here, execution plans in :mod:`gateway.schema.execution`."""
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         self.hits = 0
         self.misses = 0
-        self._documents: OrderedDict[Hashable, DocumentNode] = OrderedDict()
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> DocumentNode | None:
-        document = self._documents.get(key)
-        if document is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        self._documents.move_to_end(key)
-        return document
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._entries.move_to_end(key)
+            return value
 
-    def put(self, key: Hashable, document: DocumentNode) -> None:
-        self._documents[key] = document
-        self._documents.move_to_end(key)
-        while len(self._documents) > self.maxsize:
-            self._documents.popitem(last=False)
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
     def __len__(self) -> int:
-        return len(self._documents)
+        return len(self._entries)
+
+
+DocumentCache: TypeAlias = LRU[Hashable, DocumentNode]
+"""Parsed documents by query text and parse options."""
 
 
 class ParseCache(SchemaExtension):

@@ -10,7 +10,6 @@ them.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any, TypeAlias
 
 from graphql import GraphQLObjectType, NamedTypeNode, NonNullTypeNode, TypeNode
@@ -19,42 +18,19 @@ from graphql.pyutils import AwaitableOrValue, Path
 from graphql.type import GraphQLResolveInfo
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from gateway.schema.documents import LRU
 from gateway.schema.plans import Complete, PlanBuilder
 
 PlanKey: TypeAlias = tuple[Any, ...]
 
 
-class PlanCache:
-    """Plans shared by every request, keyed by the identity of their field nodes.
+PLANS: LRU[PlanKey, tuple[FieldDetailsList, Complete | None]] = LRU(maxsize=1024)
+"""Plans shared by every request, keyed by the identity of their field nodes.
 
-    With the parse cache, repeated operations reuse the same AST, so the same selection
-    finds its plan without collecting fields again. Each entry holds its nodes, so their
-    ids cannot be reused by another document while the entry lives.
-    """
-
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._entries: OrderedDict[PlanKey, tuple[FieldDetailsList, Complete | None]] = (
-            OrderedDict()
-        )
-
-    def get(self, key: PlanKey) -> tuple[FieldDetailsList, Complete | None] | None:
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-        return entry
-
-    def put(self, key: PlanKey, details: FieldDetailsList, plan: Complete | None) -> None:
-        self._entries[key] = (details, plan)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.maxsize:
-            self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
-PLANS = PlanCache(maxsize=1024)
+With the parse cache, repeated operations reuse the same AST, so the same selection finds its
+plan without collecting fields again. Each entry holds its nodes, so their ids cannot be
+reused by another document while the entry lives.
+"""
 
 
 def _is_boolean(type_node: TypeNode) -> bool:
@@ -143,5 +119,5 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if entry is not None:
             return entry[1]
         plan = self._builder.object_plan(object_type, field_details_list)
-        self.plans.put(key, field_details_list, plan)
+        self.plans.put(key, (field_details_list, plan))
         return plan

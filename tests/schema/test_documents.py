@@ -15,7 +15,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.extensions.validation_cache import _get_validate_cache
 
 from gateway.schema import CACHED_OPERATIONS, build_schema
-from gateway.schema.documents import DocumentCache
+from gateway.schema.documents import LRU
 from gateway.schema.plans import PlanBuilder
 from gateway.settings import Settings
 from tests.schema.memory import MemoryAutopilot, execute
@@ -141,8 +141,8 @@ def test_the_limit_rules_are_built_once_per_schema() -> None:
     assert len(seen) == 1
 
 
-def test_the_document_cache_is_bounded_and_keeps_the_most_recent() -> None:
-    documents = DocumentCache(maxsize=2)
+def test_the_cache_of_documents_and_plans_is_bounded_and_keeps_the_most_recent() -> None:
+    documents: LRU[str, DocumentNode] = LRU(maxsize=2)
     made = {key: DocumentNode(definitions=()) for key in "abc"}
     for key in "abc":
         documents.put(key, made[key])
