@@ -37,6 +37,9 @@ def new_request_id(given: str | None) -> str:
     return secrets.token_hex(16)
 
 
+ACCESS_FIELDS = ("method", "path", "status", "duration_ms")
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -47,9 +50,10 @@ class JsonFormatter(logging.Formatter):
             "request_id": request_id.get(),
             "caller": caller_id.get(),
         }
-        for key in ("method", "path", "status", "duration_ms"):
-            if hasattr(record, key):
-                entry[key] = getattr(record, key)
+        extra = record.__dict__
+        for key in ACCESS_FIELDS:
+            if key in extra:
+                entry[key] = extra[key]
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(entry, default=str).decode()

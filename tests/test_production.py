@@ -183,6 +183,15 @@ def test_request_bodies_over_the_limit_get_413(gateway_settings: Settings) -> No
         response = client.http.post("/graphql", json={"query": "{ __typename }" + padding * 2})
         assert response.status_code == 413
         assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        # A body of unknown size (chunked) is counted as it arrives.
+        headers = {"Content-Type": "application/json"}
+        body = b'{"query": "{ __typename }' + b" " * 1900
+        chunked = client.http.post(
+            "/graphql", content=iter([body, b" " * 1900, b'"}']), headers=headers
+        )
+        assert chunked.status_code == 413
+        small = client.http.post("/graphql", content=iter([body, b'"}']), headers=headers)
+        assert small.json() == {"data": {"__typename": "Query"}}
 
 
 def test_introspection_and_suggestions_follow_their_settings(gateway_settings: Settings) -> None:

@@ -59,17 +59,18 @@ class AccessLog:
             elapsed = time.perf_counter() - started
             route = self._labels.get(scope.get("endpoint"), "other")
             self._latency(route, status).observe(elapsed)
-            method, path = scope.get("method"), scope.get("path", "")
-            access_log.info(
-                "%s %s %s",
-                method,
-                path,
-                status,
-                extra={
-                    "method": method,
-                    "path": path,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 1),
-                },
-            )
+            if access_log.isEnabledFor(logging.INFO):
+                method, path = scope.get("method"), scope.get("path", "")
+                access_log.info(
+                    "%s %s %s",
+                    method,
+                    path,
+                    status,
+                    extra={
+                        "method": method,
+                        "path": path,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 1),
+                    },
+                )
             caller_id.reset(caller_token)

@@ -21,6 +21,19 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        length = header(scope, b"content-length")
+        if length is not None or header(scope, b"transfer-encoding") is None:
+            # HTTP/1.1 framing: the server hands the app exactly Content-Length bytes, and a
+            # request with neither header has no body, so one check up front is enough.
+            if int(length or 0) > self.max_bytes:
+                await self._refuse(send)
+                return
+            await self.app(scope, receive, send)
+            return
+        await self._chunked(scope, receive, send)
+
+    async def _chunked(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A body of unknown size, counted as it arrives."""
         received, response_started = 0, False
 
         async def receive_bounded() -> Message:
@@ -37,11 +50,12 @@ class BodyLimit:
             await send(message)
 
         try:
-            if int(header(scope, b"content-length") or 0) > self.max_bytes:
-                raise BodyTooLarge
             await self.app(scope, receive_bounded, send_tracked)
         except BodyTooLarge:
             if response_started:
                 raise
-            message = f"The request body is larger than {self.max_bytes} bytes."
-            await send_error(send, 413, message, "BAD_USER_INPUT")
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        message = f"The request body is larger than {self.max_bytes} bytes."
+        await send_error(send, 413, message, "BAD_USER_INPUT")

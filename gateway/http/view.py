@@ -97,9 +97,10 @@ class GraphQLView(GraphQL[Context, None]):
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
             return False
-        if not isinstance(payload, dict) or payload.keys() - CACHEABLE_MEMBERS:
+        if type(payload) is not dict or not payload.keys() <= CACHEABLE_MEMBERS:
             return False
-        query, variables, name = (payload.get(k) for k in ("query", "variables", "operationName"))
+        query, variables = payload.get("query"), payload.get("variables")
+        name = payload.get("operationName")
         if not (
             isinstance(query, str)
             and (variables is None or isinstance(variables, dict))
