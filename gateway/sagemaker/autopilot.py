@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -24,9 +24,12 @@ from gateway.sagemaker.candidates import (
     check_job_name,
 )
 from gateway.sagemaker.cursors import CursorCodec
+from gateway.sagemaker.entries import Entry, Objectives
+from gateway.sagemaker.filters import Filter
 from gateway.sagemaker.jobs import MAX_JOBS_PER_CALL, JobQuery, job_key
-from gateway.sagemaker.leaderboards import JobCandidates
+from gateway.sagemaker.leaderboards import JobCandidates, Leaderboard
 from gateway.sagemaker.planner import FetchPage, Listing, Page, PagedList, PageLimits
+from gateway.sagemaker.ranking import Order
 from gateway.sagemaker.upstream import Answer, Read, Upstream
 from gateway.settings import Settings
 from gateway.shapes import AWS
@@ -129,6 +132,26 @@ class Autopilot:
         raise UpstreamUnavailable(
             f"AutoML job '{query.job_name}' lists more than "
             f"{MAX_SET_CALLS * MAX_CANDIDATES_PER_CALL} candidates; narrow the filters."
+        )
+
+    def leaderboard(
+        self,
+        entries: Sequence[Entry],
+        *,
+        orders: Sequence[Order],
+        where: Filter | None,
+        objectives: Objectives,
+        fingerprint: str,
+    ) -> Leaderboard:
+        """``entries`` filtered, ordered and ranked, paged with this gateway's cursors."""
+        return Leaderboard.of(
+            entries,
+            orders=orders,
+            where=where,
+            objectives=objectives,
+            fingerprint=fingerprint,
+            codec=self._cursors,
+            limits=self._limits,
         )
 
     def candidates(self, query: CandidateQuery) -> PagedList[AWS]:

@@ -109,13 +109,16 @@ class Leaderboard:
             stop = min(stop, start + first)
         if last is not None:
             start = max(start, stop - last)
+        window = self.ranked[start:stop]
         return ConnectionPage(
-            edges=[(item, self._cursor(item)) for item in self.ranked[start:stop]],
+            edges=[(item, self._cursor(item)) for item in window],
             has_next_page=stop < len(self.ranked),
             has_previous_page=start > 0,
+            ranks=[item.rank for item in window],
         )
 
-    def total_count(self) -> int:
+    async def total_count(self) -> int:
+        """Exact and free: the whole set is in hand (async, like a paged list's count)."""
         return len(self.ranked)
 
     def _values(self, entry: Entry) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from gateway.errors import BadUserInput, UpstreamUnavailable
@@ -280,6 +280,8 @@ class ConnectionPage(Generic[T]):
     edges: list[tuple[T, str]]
     has_next_page: bool
     has_previous_page: bool
+    ranks: list[int] = field(default_factory=list)
+    """Each edge's 1-based position in the list's order (SageMaker's, for a paged list)."""
 
 
 def check_page_size(name: str, value: int | None, limits: PageLimits) -> None:
@@ -320,6 +322,7 @@ class PagedList(Generic[T]):
             edges=[(item, self.codec.encode(self.fingerprint, pos)) for item, pos in window.items],
             has_next_page=window.has_next_page,
             has_previous_page=window.has_previous_page,
+            ranks=[position.offset + 1 for _, position in window.items],
         )
 
     async def total_count(self) -> int:

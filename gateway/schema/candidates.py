@@ -12,14 +12,16 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import strawberry
 from strawberry import relay
 
 from gateway.errors import BadUserInput
 from gateway.sagemaker.candidates import CandidateQuery
-from gateway.schema.connections import After, Before, Countable, First, Last, edges_of, page_info
+from gateway.sagemaker.entries import metric_value
+from gateway.sagemaker.planner import ConnectionPage
+from gateway.schema.connections import After, Before, Countable, Counts, First, Last, page_info
 from gateway.schema.context import Info
 from gateway.schema.enums import (
     AutoMLJobObjectiveType,
@@ -33,6 +35,13 @@ from gateway.schema.enums import (
     ObjectiveStatus,
     SortOrder,
 )
+from gateway.schema.leaderboards import (
+    OrderBy_,
+    Where,
+    leaderboard_fingerprint,
+    to_filter,
+    to_orders,
+)
 from gateway.schema.views import (
     View,
     enum_member,
@@ -43,6 +52,9 @@ from gateway.schema.views import (
     views_member,
 )
 from gateway.shapes import AWS
+
+if TYPE_CHECKING:
+    from gateway.schema.jobs import AutoMLJob
 
 
 def candidate_node_id(job_name: str, candidate_name: str) -> str:
@@ -201,6 +213,32 @@ class Candidate(View, relay.Node):
     def resolve_id(cls, root: Candidate, *, info: Info) -> str:
         return candidate_node_id(root.job_name, root.candidate_name)
 
+    @strawberry.field(
+        description="The candidate's value of a metric on a split, matched on its standard "
+        "name (on its name where it has no standard name); null when it has none."
+    )
+    def metric(
+        self,
+        name: AutoMLMetricExtended,
+        set: MetricSetSource | None = MetricSetSource.VALIDATION,
+    ) -> float | None:
+        split = set or MetricSetSource.VALIDATION
+        if name is AutoMLMetricExtended.UNKNOWN or split is MetricSetSource.UNKNOWN:
+            raise BadUserInput("`UNKNOWN` cannot be asked for: name a metric and a split.")
+        return metric_value(self._data, name.value, split.value)
+
+    @strawberry.field(description="Whether this candidate is its job's best candidate.")
+    async def is_best(self, info: Info) -> bool:
+        description = await info.context.autopilot.job(self.job_name)
+        best = description.get("BestCandidate") or {}
+        return bool(best.get("CandidateName") == self.candidate_name)
+
+    @strawberry.field(description="The AutoML job that trained this candidate.")
+    async def job(self, info: Info) -> Annotated[AutoMLJob, strawberry.lazy("gateway.schema.jobs")]:
+        from gateway.schema.jobs import AutoMLJob
+
+        return AutoMLJob.from_aws(await info.context.autopilot.job(self.job_name), described=True)
+
     @classmethod
     def from_aws(cls, data: AWS, job_name: str) -> Candidate:
         """An AutoMLCandidate of ``job_name``'s, read as GraphQL asks for its fields."""
@@ -209,9 +247,29 @@ class Candidate(View, relay.Node):
         return candidate
 
 
-@strawberry.type(description="A page of an AutoML job's candidates, in SageMaker's order.")
+@strawberry.type(description="An edge in a connection.")
+class CandidateEdge(relay.Edge[Candidate]):
+    rank: int = strawberry.field(
+        description="The candidate's 1-based place in the order over the filtered set; equal "
+        "values share a rank (1, 2, 2, 4). Without `orderBy`, its place in SageMaker's order."
+    )
+
+
+@strawberry.type(description="A page of candidates, in SageMaker's order or the gateway's.")
 class CandidateConnection(Countable, relay.Connection[Candidate]):
-    pass
+    edges: list[CandidateEdge] = strawberry.field(  # type: ignore[assignment]
+        description="Contains the nodes in this connection"
+    )
+
+    @classmethod
+    def of(
+        cls, page: ConnectionPage[Any], nodes: list[Candidate], paged: Counts
+    ) -> CandidateConnection:
+        edges = [
+            CandidateEdge(cursor=cursor, node=node, rank=rank)
+            for (_, cursor), node, rank in zip(page.edges, nodes, page.ranks, strict=True)
+        ]
+        return cls(edges=edges, page_info=page_info(edges, page), paged=paged)
 
 
 JobName = Annotated[str, strawberry.argument(description="The AutoML job's name.")]
@@ -243,11 +301,18 @@ async def candidates(
     candidate_name_equals: CandidateNameEquals = None,
     sort_by: CandidateSort = None,
     sort_order: CandidateSortDirection = None,
+    order_by: OrderBy_ = None,
+    where: Where = None,
 ) -> CandidateConnection:
     """A page of a job's candidates: ``Query.candidates``, and ``AutoMLJob.candidates``
-    through :func:`on_the_job`."""
+    through :func:`on_the_job`. With ``orderBy`` or ``where`` the gateway orders and filters
+    the job's whole set; without them SageMaker pages in its own order."""
     if status_equals is CandidateStatus.UNKNOWN:
         raise BadUserInput("`statusEquals: UNKNOWN` cannot be used as a filter.")
+    if order_by and (sort_by or sort_order):
+        raise BadUserInput(
+            "`orderBy` replaces `sortBy` and `sortOrder` (SageMaker's sort): give one or the other."
+        )
     query = CandidateQuery(
         job_name=job_name,
         status_equals=status_equals.value if status_equals else None,
@@ -255,10 +320,26 @@ async def candidates(
         sort_by=sort_by.value if sort_by else None,
         sort_order=sort_order.value if sort_order else None,
     )
-    paged = info.context.autopilot.candidates(query)
+    autopilot = info.context.autopilot
+    paged: Counts
+    if order_by or where:
+        orders, kept = to_orders(order_by), to_filter(where)
+        job = await autopilot.job_candidates(query)
+        objective = job.objective
+        paged = autopilot.leaderboard(
+            job.entries(),
+            orders=orders,
+            where=kept,
+            objectives={} if objective is None else {job_name: objective},
+            fingerprint=leaderboard_fingerprint([job_name], query.fingerprint, orders, kept),
+        )
+        ranked = paged.page(first=first, after=after, last=last, before=before)
+        nodes = [Candidate.from_aws(r.entry.candidate, job_name) for r, _ in ranked.edges]
+        return CandidateConnection.of(ranked, nodes, paged)
+    paged = autopilot.candidates(query)
     page = await paged.page(first=first, after=after, last=last, before=before)
-    edges = edges_of(page, lambda item: Candidate.from_aws(item, job_name))
-    return CandidateConnection(edges=edges, page_info=page_info(edges, page), paged=paged)
+    nodes = [Candidate.from_aws(item, job_name) for item, _ in page.edges]
+    return CandidateConnection.of(page, nodes, paged)
 
 
 class NamedJob(Protocol):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Protocol, TypeVar
 
 import strawberry
 from strawberry import relay
 
-from gateway.sagemaker.planner import ConnectionPage, PagedList
+from gateway.sagemaker.planner import ConnectionPage
 from gateway.shapes import AWS
 
 N = TypeVar("N", bound=relay.Node)
@@ -34,7 +34,7 @@ TOTAL_COUNT = (
 )
 
 
-def page_info(edges: list[relay.Edge[Any]], page: ConnectionPage[AWS]) -> relay.PageInfo:
+def page_info(edges: Sequence[relay.Edge[Any]], page: ConnectionPage[Any]) -> relay.PageInfo:
     return relay.PageInfo(
         has_next_page=page.has_next_page,
         has_previous_page=page.has_previous_page,
@@ -47,11 +47,17 @@ def edges_of(page: ConnectionPage[AWS], node: Callable[[AWS], N]) -> list[relay.
     return [relay.Edge(cursor=cursor, node=node(item)) for item, cursor in page.edges]
 
 
+class Counts(Protocol):
+    """A list a connection pages: SageMaker's, or a leaderboard the gateway ordered."""
+
+    async def total_count(self) -> int: ...
+
+
 @strawberry.type
 class Countable:
     """A connection whose ``totalCount`` is counted only when a query selects it."""
 
-    paged: strawberry.Private[PagedList[AWS]]
+    paged: strawberry.Private[Counts]
 
     @strawberry.field(description=TOTAL_COUNT)
     async def total_count(self) -> int:

@@ -3,6 +3,8 @@ point at candidates, and stale cursors when a candidate moved or is gone."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,7 +71,7 @@ def test_a_filter_ranks_within_what_it_keeps() -> None:
     page = board(entries([0.4, 0.9, 0.6, None]), where=where).page()
     assert names(page) == ["c-001", "c-002"]
     assert [item.rank for item, _ in page.edges] == [1, 2]
-    assert board(entries([0.4, 0.9]), where=where).total_count() == 1
+    assert asyncio.run(board(entries([0.4, 0.9]), where=where).total_count()) == 1
 
 
 def test_paging_goes_on_while_candidates_are_added() -> None:
