@@ -6,22 +6,36 @@ the work is done there, on whole candidate sets read once per job.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry import relay
 
-from gateway.errors import BadUserInput
+from gateway.errors import BadUserInput, NotFound
+from gateway.sagemaker import comparison, ranking
+from gateway.sagemaker.candidates import CandidateQuery
 from gateway.sagemaker.cursors import fingerprint
+from gateway.sagemaker.entries import Objectives
 from gateway.sagemaker.filters import Filter
 from gateway.sagemaker.filters import MetricCondition as Condition
+from gateway.sagemaker.leaderboards import JobCandidates
 from gateway.sagemaker.ranking import Direction, Order, OrderBy, canonical
+from gateway.schema.connections import After, Before, First, Last
+from gateway.schema.context import Info
 from gateway.schema.enums import (
     AutoMLMetricExtended,
     CandidateStatus,
     MetricSetSource,
     ObjectiveStatus,
+    from_aws,
 )
+from gateway.shapes import AWS
+
+if TYPE_CHECKING:
+    from gateway.schema.candidates import Candidate, CandidateConnection
 
 
 @strawberry.enum(description="What a leaderboard orders candidates by.")
@@ -155,3 +169,154 @@ def leaderboard_fingerprint(
     """What a leaderboard's cursors are bound to: its jobs, their upstream query, the order and
     the filter."""
     return fingerprint("leaderboard", [jobs, upstream, canonical(orders, where)])
+
+
+MAX_LEADERBOARD_JOBS = 20
+
+
+@strawberry.type(description="One metric on one split, for each compared candidate.")
+class ComparisonRow:
+    metric: AutoMLMetricExtended
+    set: MetricSetSource
+    values: list[float | None] = strawberry.field(description="In the order of `ids`.")
+    best: float | None = strawberry.field(
+        description="The highest value, or the lowest for a metric where lower is better."
+    )
+    deltas: list[float | None] = strawberry.field(description="Each value minus `best`, signed.")
+
+    @classmethod
+    def of(cls, row: comparison.ComparisonRow) -> ComparisonRow:
+        return cls(
+            metric=from_aws(AutoMLMetricExtended, row.metric),
+            set=from_aws(MetricSetSource, row.set),
+            values=list(row.values),
+            best=row.best,
+            deltas=list(row.deltas),
+        )
+
+
+@strawberry.type(description="Candidates side by side, from any jobs.")
+class CandidateComparison:
+    candidates: list[Annotated[Candidate, strawberry.lazy("gateway.schema.candidates")]]
+    rows: list[ComparisonRow] = strawberry.field(
+        description="One per metric and split that any of the candidates has."
+    )
+
+
+async def job_sets(info: Info, job_names: list[str]) -> dict[str, JobCandidates]:
+    """The whole candidate sets of these jobs, read concurrently, once each."""
+    autopilot = info.context.autopilot
+    unique = list(dict.fromkeys(job_names))
+    sets = await asyncio.gather(
+        *(autopilot.job_candidates(CandidateQuery(job_name=name)) for name in unique)
+    )
+    return dict(zip(unique, sets, strict=True))
+
+
+def objectives_of(sets: Iterable[JobCandidates]) -> Objectives:
+    return {s.job_name: objective for s in sets if (objective := s.objective) is not None}
+
+
+async def leaderboard(
+    info: Info,
+    job_names: Annotated[
+        list[str],
+        strawberry.argument(description=f"1 to {MAX_LEADERBOARD_JOBS} jobs, e.g. reruns."),
+    ],
+    order_by: OrderBy_ = None,
+    where: Where = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> Annotated[CandidateConnection, strawberry.lazy("gateway.schema.candidates")]:
+    """One ranking across jobs; by default by the objective, best first."""
+    from gateway.schema.candidates import Candidate, CandidateConnection
+
+    if not 1 <= len(job_names) <= MAX_LEADERBOARD_JOBS:
+        raise BadUserInput(
+            f"`jobNames` takes 1 to {MAX_LEADERBOARD_JOBS} jobs; {len(job_names)} were given."
+        )
+    orders = to_orders(order_by) or [Order(OrderBy.OBJECTIVE)]
+    kept = to_filter(where)
+    sets = await job_sets(info, job_names)
+    objectives = objectives_of(sets.values())
+    if any(order.by is OrderBy.OBJECTIVE for order in orders):
+        metrics = {o.metric for o in objectives.values()}
+        if len(metrics) > 1:
+            raise BadUserInput(
+                "These jobs optimize different objectives ("
+                + ", ".join(sorted(metrics))
+                + "): order by a METRIC they share instead of OBJECTIVE."
+            )
+    board = info.context.autopilot.leaderboard(
+        [entry for s in sets.values() for entry in s.entries()],
+        orders=orders,
+        where=kept,
+        objectives=objectives,
+        fingerprint=leaderboard_fingerprint(list(sets), "all", orders, kept),
+    )
+    page = board.page(first=first, after=after, last=last, before=before)
+    nodes = [Candidate.from_aws(r.entry.candidate, r.entry.job_name) for r, _ in page.edges]
+    return CandidateConnection.of(page, nodes, board)
+
+
+def candidate_of(global_id: str) -> tuple[str, str]:
+    """The job and candidate name a Candidate's global ID names."""
+    try:
+        parsed = relay.GlobalID.from_id(global_id)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.type_name != "Candidate" or "/" not in parsed.node_id:
+        raise BadUserInput(f"'{global_id[:100]}' is not the ID of a Candidate.")
+    job_name, _, candidate_name = parsed.node_id.partition("/")
+    return job_name, candidate_name
+
+
+async def compare_candidates(
+    info: Info,
+    ids: Annotated[
+        list[strawberry.ID],
+        strawberry.argument(
+            description=f"{comparison.MIN_COMPARED} to {comparison.MAX_COMPARED} candidate IDs."
+        ),
+    ],
+) -> CandidateComparison:
+    """Candidates side by side, in the order given, with every metric any of them has."""
+    from gateway.schema.candidates import Candidate
+
+    if not comparison.MIN_COMPARED <= len(ids) <= comparison.MAX_COMPARED:
+        raise BadUserInput(
+            f"`ids` takes {comparison.MIN_COMPARED} to {comparison.MAX_COMPARED} candidate IDs; "
+            f"{len(ids)} were given."
+        )
+    wanted = [candidate_of(global_id) for global_id in ids]
+    sets = await job_sets(info, [job for job, _ in wanted])
+    found: list[tuple[str, AWS]] = []
+    for job, name in wanted:
+        match = next((c for c in sets[job].candidates if c.get("CandidateName") == name), None)
+        if match is None:
+            raise NotFound(f"No candidate named '{name}' in AutoML job '{job}'.")
+        found.append((job, match))
+    rows = comparison.compare([candidate for _, candidate in found])
+    return CandidateComparison(
+        candidates=[Candidate.from_aws(candidate, job) for job, candidate in found],
+        rows=[ComparisonRow.of(row) for row in rows],
+    )
+
+
+async def pareto_front(
+    info: Info,
+    job_name: Annotated[str, strawberry.argument(description="The AutoML job's name.")],
+    x: CandidateOrder,
+    y: CandidateOrder,
+) -> list[Annotated[Candidate, strawberry.lazy("gateway.schema.candidates")]]:
+    """The candidates no other candidate beats on both orders (at least as good on both and
+    better on one), in ``x`` order; candidates lacking either value are left out."""
+    from gateway.schema.candidates import Candidate
+
+    sets = await job_sets(info, [job_name])
+    front = ranking.pareto_front(
+        sets[job_name].entries(), to_order(x), to_order(y), objectives_of(sets.values())
+    )
+    return [Candidate.from_aws(entry.candidate, entry.job_name) for entry in front]

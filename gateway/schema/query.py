@@ -20,6 +20,7 @@ from gateway.schema.enums import (
     SortOrder,
 )
 from gateway.schema.jobs import AutoMLJob, AutoMLJobConnection
+from gateway.schema.leaderboards import compare_candidates, leaderboard, pareto_front
 
 MAX_NODE_IDS = 100
 
@@ -108,7 +109,24 @@ class Query:
 
     candidates = strawberry.field(
         resolver=candidates,
-        description="The candidates of an AutoML job, paged in SageMaker's order.",
+        description="The candidates of an AutoML job, paged in SageMaker's order or, with "
+        "`orderBy` or `where`, ordered and filtered by the gateway.",
+    )
+    leaderboard = strawberry.field(
+        resolver=leaderboard,
+        description="One ranking of the candidates of 1 to 20 jobs (e.g. reruns on the same "
+        "data), by default by the objective, best first; the rules of `candidates`' `orderBy`.",
+    )
+    compare_candidates = strawberry.field(
+        resolver=compare_candidates,
+        description="2 to 10 candidates of any jobs side by side, in the order given: a row "
+        "per metric and split any of them has, with the best value and each one's delta.",
+    )
+    pareto_front = strawberry.field(
+        resolver=pareto_front,
+        description="The candidates no other candidate beats on both orders (at least as good "
+        "on both, better on one), in `x` order; those lacking either value are left out. For "
+        "example F1 against InferenceLatency.",
     )
 
     @strawberry.field(description="An AutoMLJob or Candidate by its global ID.")

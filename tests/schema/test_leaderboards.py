@@ -141,3 +141,102 @@ def test_bad_orders_and_filters_say_what_to_change(
     )
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert message in error["message"]
+
+
+RERUNS = ["customer-churn-xgb", "customer-churn-xgb-rerun"]
+ACROSS = """query ($jobs: [String!]!, $orderBy: [CandidateOrder!]) {
+  leaderboard(jobNames: $jobs, orderBy: $orderBy, first: 400) {
+    totalCount
+    edges { rank node { id candidateName job { autoMLJobName }
+                        finalAutoMLJobObjectiveMetric { value } } }
+  }
+}"""
+
+
+def test_one_leaderboard_across_reruns_ranks_both_jobs_by_the_objective(
+    fresh_gateway: GraphQLClient,
+) -> None:
+    before = upstream_calls()
+    board = fresh_gateway.data(ACROSS, jobs=RERUNS)["leaderboard"]
+    # Each job's set once: a describe and one call of 300 candidates each, concurrently.
+    assert upstream_calls() - before == 4
+    jobs = {edge["node"]["job"]["autoMLJobName"] for edge in board["edges"]}
+    assert jobs == set(RERUNS)
+    values = [
+        (edge["node"]["finalAutoMLJobObjectiveMetric"] or {}).get("value")
+        for edge in board["edges"]
+    ]
+    scored = [v for v in values if v is not None]
+    assert scored == sorted(scored, reverse=True)  # F1 is maximized
+    assert values[: len(scored)] == scored  # unscored candidates last
+    assert board["totalCount"] == len(board["edges"]) == 250 + 60
+
+
+def test_leaderboards_refuse_mixed_objectives_too_many_jobs_and_unseen_jobs(
+    gateway: GraphQLClient,
+) -> None:
+    mixed = gateway.error(ACROSS, jobs=["customer-churn-xgb", "house-prices-regression"])
+    assert mixed["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "different objectives" in mixed["message"]
+    shared = {"by": "CREATION_TIME"}
+    assert gateway.data(
+        ACROSS, jobs=["customer-churn-xgb", "house-prices-regression"], orderBy=[shared]
+    )["leaderboard"]["totalCount"]
+    too_many = gateway.error(ACROSS, jobs=[f"job-{n}" for n in range(21)])
+    assert "1 to 20" in too_many["message"]
+    assert gateway.error(ACROSS, jobs=[])["extensions"]["code"] == "BAD_USER_INPUT"
+    missing = gateway.error(ACROSS, jobs=["customer-churn-xgb", "no-such-job"])
+    assert missing["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_a_comparison_lines_up_every_metric_of_candidates_from_two_jobs(
+    gateway: GraphQLClient,
+) -> None:
+    edges = gateway.data(ACROSS, jobs=RERUNS)["leaderboard"]["edges"]
+    ids = [edges[0]["node"]["id"], edges[-1]["node"]["id"], edges[1]["node"]["id"]]
+    compared = gateway.data(
+        """query ($ids: [ID!]!) { compareCandidates(ids: $ids) {
+          candidates { id } rows { metric set values best deltas } } }""",
+        ids=ids,
+    )["compareCandidates"]
+    assert [c["id"] for c in compared["candidates"]] == ids
+    f1 = next(r for r in compared["rows"] if (r["metric"], r["set"]) == ("F1", "VALIDATION"))
+    present = [v for v in f1["values"] if v is not None]
+    assert f1["best"] == max(present)
+    assert all(d is None or d <= 0 for d in f1["deltas"])
+    latency = [r for r in compared["rows"] if r["metric"] == "INFERENCE_LATENCY"]
+    assert all(d is None or d >= 0 for r in latency for d in r["deltas"])  # lower is better
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (["Q2FuZGlkYXRlOmN1c3RvbWVyLWNodXJuLXhnYi9h"], "2 to 10"),
+        (["not-an-id", "not-an-id"], "not the ID of a Candidate"),
+        (["QXV0b01MSm9iOmN1c3RvbWVyLWNodXJuLXhnYg=="] * 2, "not the ID of a Candidate"),
+    ],
+)
+def test_bad_comparisons_say_what_to_change(
+    gateway: GraphQLClient, ids: list[str], message: str
+) -> None:
+    error = gateway.error(
+        "query ($ids: [ID!]!) { compareCandidates(ids: $ids) { rows { metric } } }", ids=ids
+    )
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert message in error["message"]
+
+
+def test_the_pareto_front_trades_f1_against_latency(gateway: GraphQLClient, big_job: str) -> None:
+    front = gateway.data(
+        """query ($job: String!) { paretoFront(jobName: $job, x: {by: METRIC, metric: F1},
+             y: {by: METRIC, metric: INFERENCE_LATENCY}) {
+             f1: metric(name: F1) latency: metric(name: INFERENCE_LATENCY) } }""",
+        job=big_job,
+    )["paretoFront"]
+    everyone = connection(gateway, job=big_job, first=1000)["edges"]
+    assert len(front) >= 2
+    f1s = [p["f1"] for p in front]
+    latencies = [p["latency"] for p in front]
+    assert f1s == sorted(f1s, reverse=True)
+    assert latencies == sorted(latencies, reverse=True)  # each step trades F1 for speed
+    assert max(f1s) == max(e["node"]["metric"] for e in everyone if e["node"]["metric"])
