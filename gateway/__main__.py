@@ -75,7 +75,9 @@ def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
     if local:
         sagemaker = _local_sagemaker()(region=settings.aws_region)
         sagemaker.start()
-        settings = settings.model_copy(update={"sagemaker_endpoint_url": sagemaker.endpoint_url})
+        endpoints = {"sagemaker_endpoint_url": sagemaker.endpoint_url}
+        endpoints["s3_endpoint_url"] = sagemaker.endpoint_url  # its report files
+        settings = settings.model_copy(update=endpoints)
         credentials = StaticCredentials(*LOCAL_CREDENTIALS)
         print(f"Local SageMaker with demo jobs at {sagemaker.endpoint_url}", flush=True)
     print(f"GraphiQL: http://{host}:{port}/graphql", flush=True)

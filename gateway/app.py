@@ -32,6 +32,7 @@ from gateway.results import ResultCache
 from gateway.sagemaker.client import StaticCredentials, open_sagemaker
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.readiness import Readiness
+from gateway.sagemaker.reports import open_report_links
 from gateway.sagemaker.upstream import CachePolicy, Upstream
 from gateway.schema import build_schema
 from gateway.settings import Settings
@@ -149,7 +150,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, Any]]:
-        async with open_sagemaker(settings, credentials) as sagemaker:
+        async with (
+            open_sagemaker(settings, credentials) as sagemaker,
+            open_report_links(settings, credentials) as reports,
+        ):
+            app.state.reports = reports
             app.state.upstream = Upstream(
                 sagemaker, sagemaker_cache(settings), cache_policy(settings)
             )

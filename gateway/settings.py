@@ -25,6 +25,18 @@ class Settings(BaseSettings):
         None,
         description="SageMaker endpoint; unset means the real AWS endpoint of the region.",
     )
+    s3_endpoint_url: str | None = Field(
+        None,
+        description="S3 endpoint that report links point at; unset means AWS's endpoint of "
+        "the region (`serve --local` sets the local one).",
+    )
+    artifact_url_seconds: int = Field(
+        300,
+        ge=0,
+        le=604_800,
+        description="How long the candidates' report links (presigned S3 GETs) stay valid; 0 "
+        "turns the links off (null).",
+    )
     sagemaker_connect_timeout_seconds: float = Field(
         2.0, gt=0, description="Timeout for opening a connection to SageMaker."
     )

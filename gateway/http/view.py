@@ -160,5 +160,11 @@ class GraphQLView(GraphQL[Context, None]):
         upstream: Upstream = request.app.state.upstream
         caller = request.scope.get("state", {}).get("caller")
         access = None if caller is None else self._policy.for_caller(caller)
-        autopilot = Autopilot(upstream, self._settings, self._cursors, access=access)
+        autopilot = Autopilot(
+            upstream,
+            self._settings,
+            self._cursors,
+            access=access,
+            reports=request.app.state.reports,
+        )
         return Context(request=request, autopilot=autopilot)

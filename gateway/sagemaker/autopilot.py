@@ -30,6 +30,7 @@ from gateway.sagemaker.jobs import MAX_JOBS_PER_CALL, JobQuery, job_key
 from gateway.sagemaker.leaderboards import JobCandidates, Leaderboard
 from gateway.sagemaker.planner import FetchPage, Listing, Page, PagedList, PageLimits
 from gateway.sagemaker.ranking import Order
+from gateway.sagemaker.reports import ReportKind, ReportLinks
 from gateway.sagemaker.upstream import Answer, Read, Upstream
 from gateway.settings import Settings
 from gateway.shapes import AWS
@@ -47,10 +48,12 @@ class Autopilot:
         cursors: CursorCodec,
         *,
         access: JobAccess | None = None,
+        reports: ReportLinks | None = None,
     ) -> None:
         self._upstream = upstream
         self._cursors = cursors
         self._access = access or ALL_JOBS
+        self._reports = reports
         self.scope = self._access.scope
         self._deadline = asyncio.get_running_loop().time() + settings.request_timeout_seconds
         self._timeout = settings.request_timeout_seconds
@@ -153,6 +156,11 @@ class Autopilot:
             codec=self._cursors,
             limits=self._limits,
         )
+
+    async def report_url(self, prefix: str | None, kind: ReportKind) -> str | None:
+        """A link to a report under a candidate's artifact prefix, or None when links are off.
+        The candidate was read for this caller, so its job is one they may see."""
+        return None if self._reports is None else await self._reports.url(prefix, kind)
 
     def candidates(self, query: CandidateQuery) -> PagedList[AWS]:
         self._check_access(query.job_name)

@@ -21,6 +21,7 @@ from gateway.errors import BadUserInput
 from gateway.sagemaker.candidates import CandidateQuery
 from gateway.sagemaker.entries import metric_value
 from gateway.sagemaker.planner import ConnectionPage
+from gateway.sagemaker.reports import MAIN_REPORT_KEYS, ReportKind
 from gateway.schema.connections import After, Before, Countable, Counts, First, Last, page_info
 from gateway.schema.context import Info
 from gateway.schema.enums import (
@@ -55,6 +56,15 @@ from gateway.shapes import AWS
 
 if TYPE_CHECKING:
     from gateway.schema.jobs import AutoMLJob
+
+
+def link(what: str, kind: ReportKind) -> str:
+    return (
+        f"A link to {what} ({MAIN_REPORT_KEYS[kind]} under the prefix): a presigned S3 GET, "
+        "valid for the gateway's GATEWAY_ARTIFACT_URL_SECONDS; null when links are off or "
+        "there is no such location. Autopilot may not have written every report, so a link "
+        "may answer 404."
+    )
 
 
 def candidate_node_id(job_name: str, candidate_name: str) -> str:
@@ -159,6 +169,21 @@ class CandidateArtifactLocations(View):
     explainability: str
     model_insights: str | None
     backtest_results: str | None = strawberry.field(description="Only for time-series forecasting.")
+
+    @strawberry.field(description=link("the explainability report", "Explainability"))
+    async def explainability_url(self, info: Info) -> str | None:
+        return await self._link(info, "Explainability")
+
+    @strawberry.field(description=link("the model insights report", "ModelInsights"))
+    async def model_insights_url(self, info: Info) -> str | None:
+        return await self._link(info, "ModelInsights")
+
+    @strawberry.field(description=link("the backtest's accuracy metrics", "BacktestResults"))
+    async def backtest_results_url(self, info: Info) -> str | None:
+        return await self._link(info, "BacktestResults")
+
+    async def _link(self, info: Info, kind: ReportKind) -> str | None:
+        return await info.context.autopilot.report_url(self._data.get(kind), kind)
 
 
 @reads(

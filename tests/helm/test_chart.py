@@ -248,6 +248,8 @@ def test_config_changes_roll_the_pods(render: Render, default_manifests: list[Ma
 EXPECTED_CONFIG = {
     "GATEWAY_AWS_REGION": "eu-west-1",
     "GATEWAY_SAGEMAKER_ENDPOINT_URL": "https://api.sagemaker.eu-west-1.amazonaws.com",
+    "GATEWAY_S3_ENDPOINT_URL": "https://s3.eu-west-1.amazonaws.com",
+    "GATEWAY_ARTIFACT_URL_SECONDS": "120",
     "GATEWAY_SAGEMAKER_CONNECT_TIMEOUT_SECONDS": "1.5",
     "GATEWAY_SAGEMAKER_READ_TIMEOUT_SECONDS": "2.5",
     "GATEWAY_SAGEMAKER_MAX_ATTEMPTS": "4",
