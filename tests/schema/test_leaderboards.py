@@ -240,3 +240,25 @@ def test_the_pareto_front_trades_f1_against_latency(gateway: GraphQLClient, big_
     assert f1s == sorted(f1s, reverse=True)
     assert latencies == sorted(latencies, reverse=True)  # each step trades F1 for speed
     assert max(f1s) == max(e["node"]["metric"] for e in everyone if e["node"]["metric"])
+
+
+def test_a_comparison_and_a_front_read_each_distinct_job_once(
+    gateway: GraphQLClient, fresh_gateway: GraphQLClient
+) -> None:
+    edges = gateway.data(ACROSS, jobs=RERUNS)["leaderboard"]["edges"]
+    by_job = {
+        job: [e["node"]["id"] for e in edges if e["node"]["job"]["autoMLJobName"] == job]
+        for job in RERUNS
+    }
+    ids = by_job[RERUNS[0]][:2] + by_job[RERUNS[1]][:2]
+    before = upstream_calls()
+    fresh_gateway.data(
+        "query ($ids: [ID!]!) { compareCandidates(ids: $ids) { rows { metric } } }", ids=ids
+    )
+    assert upstream_calls() - before == 4  # per job: a describe and one call of 300
+    before = upstream_calls()
+    fresh_gateway.data(
+        """{ paretoFront(jobName: "customer-churn-xgb-rerun", x: {by: OBJECTIVE},
+             y: {by: TRAINING_SECONDS}) { candidateName } }"""
+    )
+    assert upstream_calls() - before == 0  # the rerun's set is cached already
