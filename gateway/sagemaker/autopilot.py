@@ -24,7 +24,7 @@ from gateway.sagemaker.candidates import (
     check_job_name,
 )
 from gateway.sagemaker.cursors import CursorCodec
-from gateway.sagemaker.entries import Entry, Objectives
+from gateway.sagemaker.entries import Objectives
 from gateway.sagemaker.filters import Filter
 from gateway.sagemaker.jobs import MAX_JOBS_PER_CALL, JobQuery, job_key
 from gateway.sagemaker.leaderboards import JobCandidates, Leaderboard
@@ -124,14 +124,16 @@ class Autopilot:
         state allows, then one call per 300 candidates."""
         description = await self.job(query.job_name)
         candidates: list[AWS] = []
+        answers: list[AWS] = []
         token: str | None = None
         for _ in range(MAX_SET_CALLS):
             params = query.request(token, MAX_CANDIDATES_PER_CALL)
             response = await self._read("list_candidates_for_auto_ml_job", params)
+            answers.append(response)
             candidates += response.get("Candidates", [])
             token = response.get("NextToken")
             if not token:
-                return JobCandidates(query.job_name, description, candidates)
+                return JobCandidates(query.job_name, description, candidates, tuple(answers))
         raise UpstreamUnavailable(
             f"AutoML job '{query.job_name}' lists more than "
             f"{MAX_SET_CALLS * MAX_CANDIDATES_PER_CALL} candidates; narrow the filters."
@@ -139,16 +141,17 @@ class Autopilot:
 
     def leaderboard(
         self,
-        entries: Sequence[Entry],
+        sets: Sequence[JobCandidates],
         *,
         orders: Sequence[Order],
         where: Filter | None,
         objectives: Objectives,
         fingerprint: str,
     ) -> Leaderboard:
-        """``entries`` filtered, ordered and ranked, paged with this gateway's cursors."""
-        return Leaderboard.of(
-            entries,
+        """The sets' candidates filtered, ordered and ranked, paged with this gateway's
+        cursors."""
+        return Leaderboard.of_sets(
+            sets,
             orders=orders,
             where=where,
             objectives=objectives,

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gateway.sagemaker.cursors import CursorCodec, Mark, fingerprint
 from gateway.sagemaker.entries import Entry, Objective, Objectives, member
 from gateway.sagemaker.filters import Filter, filter_entries
 from gateway.sagemaker.planner import ConnectionPage, PageLimits, StaleCursor, check_page_size
-from gateway.sagemaker.ranking import Order, order_entries, order_values, rank_entries
+from gateway.sagemaker.ranking import Order, order_and_rank, order_values
 from gateway.shapes import AWS
+
+MEMO_SIZE = 64
+"""Leaderboards (sets, order and filter) whose ranking is kept for reuse; each holds the
+answers it was computed from, at most a job's 750 candidates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,9 @@ class JobCandidates:
     job_name: str
     description: AWS
     candidates: list[AWS]
+    answers: tuple[AWS, ...] = field(default=(), compare=False)
+    """The ListCandidatesForAutoMLJob answers the set was read from, as cached: while they
+    are the same objects, the set is the same, so its orders can be reused."""
 
     @property
     def objective(self) -> Objective | None:
@@ -77,13 +85,30 @@ class Leaderboard:
     ) -> Leaderboard:
         """``entries`` filtered by ``where`` and ordered by ``orders``; without orders, they
         keep the order given (SageMaker's) and each one's rank is its position in it."""
-        kept = filter_entries(entries, where)
-        if orders:
-            kept = order_entries(kept, orders, objectives)
-            ranks = rank_entries(kept, orders, objectives)
-        else:
-            ranks = list(range(1, len(kept) + 1))
-        ranked = [Ranked(entry, rank) for entry, rank in zip(kept, ranks, strict=True)]
+        ranked = _rank(entries, tuple(orders), where, objectives)
+        return cls(ranked, tuple(orders), objectives, fingerprint, codec, limits)
+
+    @classmethod
+    def of_sets(
+        cls,
+        sets: Sequence[JobCandidates],
+        *,
+        orders: Sequence[Order],
+        where: Filter | None,
+        objectives: Objectives,
+        fingerprint: str,
+        codec: CursorCodec,
+        limits: PageLimits,
+    ) -> Leaderboard:
+        """:meth:`of` the sets' entries, reusing the order computed for the very same cached
+        answers: every page of a finished job's leaderboard is then a slice, not a sort."""
+        key = (
+            tuple(_SameAnswers(s) for s in sets),
+            tuple(orders),
+            where,
+            tuple(sorted(objectives.items())),
+        )
+        ranked = _ranked_sets(*key)
         return cls(ranked, tuple(orders), objectives, fingerprint, codec, limits)
 
     def page(
@@ -139,3 +164,52 @@ class Leaderboard:
         if position is None or self._values(self.ranked[position].entry) != mark.values:
             raise StaleCursor
         return position
+
+
+def _rank(
+    entries: Sequence[Entry],
+    orders: tuple[Order, ...],
+    where: Filter | None,
+    objectives: Objectives,
+) -> list[Ranked]:
+    kept = filter_entries(entries, where)
+    if orders:
+        kept, ranks = order_and_rank(kept, orders, objectives)
+    else:
+        ranks = list(range(1, len(kept) + 1))
+    return [Ranked(entry, rank) for entry, rank in zip(kept, ranks, strict=True)]
+
+
+class _SameAnswers:
+    """A set in a memo's key: equal only to a set read from the very same answer objects
+    (which the cache never changes), and holding them, so their identities stay unique."""
+
+    __slots__ = ("_hash", "set")
+
+    def __init__(self, candidates: JobCandidates) -> None:
+        self.set = candidates
+        self._hash = hash((candidates.job_name, *map(id, candidates.answers)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _SameAnswers) or not self.set.answers:
+            return other is self
+        mine, theirs = self.set, other.set
+        return (
+            mine.job_name == theirs.job_name
+            and len(mine.answers) == len(theirs.answers)
+            and all(a is b for a, b in zip(mine.answers, theirs.answers, strict=True))
+        )
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _ranked_sets(
+    sets: tuple[_SameAnswers, ...],
+    orders: tuple[Order, ...],
+    where: Filter | None,
+    objectives: tuple[tuple[str, Objective], ...],
+) -> list[Ranked]:
+    entries = [entry for same in sets for entry in same.set.entries()]
+    return _rank(entries, orders, where, dict(objectives))

@@ -112,6 +112,22 @@ def order_entries(
     return [entries[i] for i in sorted(range(len(entries)), key=keys.__getitem__)]
 
 
+def order_and_rank(
+    entries: Sequence[Entry], orders: Sequence[Order], objectives: Objectives | None = None
+) -> tuple[list[Entry], list[int]]:
+    """:func:`order_entries` and the ranks :func:`rank_entries` gives them, from one
+    computation of the keys."""
+    check_orders(orders)
+    keys = [_key(entry, orders, objectives or {}) for entry in entries]
+    tiebreaks = [_tiebreak(entry) for entry in entries]
+    by_order = sorted(range(len(entries)), key=lambda i: (keys[i], tiebreaks[i]))
+    ranks: list[int] = []
+    for place, i in enumerate(by_order):
+        tied = place and keys[by_order[place - 1]] == keys[i]
+        ranks.append(ranks[-1] if tied else place + 1)
+    return [entries[i] for i in by_order], ranks
+
+
 def rank_entries(
     entries: Sequence[Entry], orders: Sequence[Order], objectives: Objectives | None = None
 ) -> list[int]:

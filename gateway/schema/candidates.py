@@ -352,7 +352,7 @@ async def candidates(
         job = await autopilot.job_candidates(query)
         objective = job.objective
         paged = autopilot.leaderboard(
-            job.entries(),
+            [job],
             orders=orders,
             where=kept,
             objectives={} if objective is None else {job_name: objective},

@@ -250,7 +250,7 @@ async def leaderboard(
                 + "): order by a METRIC they share instead of OBJECTIVE."
             )
     board = info.context.autopilot.leaderboard(
-        [entry for s in sets.values() for entry in s.entries()],
+        list(sets.values()),
         orders=orders,
         where=kept,
         objectives=objectives,

@@ -10,12 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.sagemaker.cursors import CursorCodec, InvalidCursor, Position, fingerprint
-from gateway.sagemaker.entries import Entry
+from gateway.sagemaker.entries import Entry, Objectives
 from gateway.sagemaker.filters import Filter, MetricCondition
-from gateway.sagemaker.leaderboards import Leaderboard
+from gateway.sagemaker.leaderboards import JobCandidates, Leaderboard
 from gateway.sagemaker.planner import PageLimits, StaleCursor
-from gateway.sagemaker.ranking import Order, OrderBy
-from tests.sagemaker.leaderboard_data import candidate
+from gateway.sagemaker.ranking import Order, OrderBy, order_and_rank, order_entries, rank_entries
+from tests.sagemaker.leaderboard_data import ENTRIES, candidate
+from tests.sagemaker.test_ranking import OBJECTIVES
+from tests.sagemaker.test_ranking import orders as ranking_orders
 
 CODEC = CursorCodec(b"leaderboard tests")
 LIMITS = PageLimits(default_size=25, max_size=1000, max_upstream_calls=20)
@@ -143,3 +145,36 @@ def test_every_window_is_relays_slice_of_the_ordered_list(
     assert names(page) == ordered[start:stop]
     assert page.has_next_page == (stop < n)
     assert page.has_previous_page == (start > 0)
+
+
+@settings(max_examples=120, deadline=None)
+@given(ENTRIES, st.lists(ranking_orders(), max_size=3), OBJECTIVES)
+def test_one_pass_orders_and_ranks_as_the_two_functions_do(
+    entries: list[Entry], orders: list[Order], objectives: Objectives
+) -> None:
+    ordered, ranks = order_and_rank(entries, orders, objectives)
+    assert ordered == order_entries(entries, orders, objectives)
+    assert ranks == rank_entries(ordered, orders, objectives)
+
+
+def test_a_leaderboard_of_the_same_cached_answers_is_ordered_once() -> None:
+    answers = ({"Candidates": [candidate(f"c-{i}", metrics={"F1": i / 10}) for i in range(5)]},)
+    job = JobCandidates("job", {}, list(answers[0]["Candidates"]), answers)
+    first = Leaderboard.of_sets([job], **SET_OPTIONS)
+    again = Leaderboard.of_sets([JobCandidates("job", {}, job.candidates, answers)], **SET_OPTIONS)
+    assert again.ranked is first.ranked  # the very same answers: reused
+    changed = ({"Candidates": [*answers[0]["Candidates"], candidate("c-new", metrics={"F1": 1})]},)
+    grown = JobCandidates("job", {}, changed[0]["Candidates"], changed)
+    fresh = Leaderboard.of_sets([grown], **SET_OPTIONS)
+    assert fresh.ranked is not first.ranked
+    assert fresh.ranked[0].entry.candidate["CandidateName"] == "c-new"
+
+
+SET_OPTIONS: dict[str, object] = {
+    "orders": BY_F1,
+    "where": None,
+    "objectives": {},
+    "fingerprint": QUERY,
+    "codec": CODEC,
+    "limits": LIMITS,
+}
