@@ -9,9 +9,10 @@ that candidate moved (its values of the order's keys changed) or is gone, the cu
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from gateway.sagemaker.cursors import CursorCodec, Mark, fingerprint
 from gateway.sagemaker.entries import Entry, Objective, Objectives, member
@@ -20,9 +21,9 @@ from gateway.sagemaker.planner import ConnectionPage, PageLimits, StaleCursor, c
 from gateway.sagemaker.ranking import Order, order_and_rank, order_values
 from gateway.shapes import AWS
 
-MEMO_SIZE = 64
-"""Leaderboards (sets, order and filter) whose ranking is kept for reuse; each holds the
-answers it was computed from, at most a job's 750 candidates."""
+MEMO_CANDIDATES = 15_000
+"""How many candidates the kept rankings may hold in all (twenty 750-candidate jobs): each
+keeps the answers it was computed from alive, so the memo is bounded by what it holds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,12 +205,33 @@ class _SameAnswers:
         )
 
 
-@lru_cache(maxsize=MEMO_SIZE)
+MemoKey = tuple[
+    tuple[_SameAnswers, ...], tuple[Order, ...], Filter | None, tuple[tuple[str, Objective], ...]
+]
+_memo: OrderedDict[MemoKey, list[Ranked]] = OrderedDict()
+_memo_sizes: dict[MemoKey, int] = {}
+_memo_lock = threading.Lock()
+
+
 def _ranked_sets(
     sets: tuple[_SameAnswers, ...],
     orders: tuple[Order, ...],
     where: Filter | None,
     objectives: tuple[tuple[str, Objective], ...],
 ) -> list[Ranked]:
+    """The ranking of these sets, reused while their answers are the very same objects;
+    least recently used rankings go first once the memo holds too many candidates."""
+    key: MemoKey = (sets, orders, where, objectives)
+    with _memo_lock:  # several apps may share the process (tests, threads)
+        ranked = _memo.get(key)
+        if ranked is not None:
+            _memo.move_to_end(key)
+            return ranked
     entries = [entry for same in sets for entry in same.set.entries()]
-    return _rank(entries, orders, where, dict(objectives))
+    ranked = _rank(entries, orders, where, dict(objectives))
+    with _memo_lock:
+        _memo[key], _memo_sizes[key] = ranked, len(entries)
+        while sum(_memo_sizes.values()) > MEMO_CANDIDATES and len(_memo) > 1:
+            oldest, _ = _memo.popitem(last=False)
+            del _memo_sizes[oldest]
+    return ranked
