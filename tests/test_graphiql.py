@@ -10,16 +10,26 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from gateway.graphiql.assets import MissingAssets, load_assets
-from gateway.graphiql.page import DEFAULT_QUERY
+from gateway.graphiql.page import DEFAULT_QUERY, SharedOperation, graphiql_page
 from gateway.settings import Settings
 from tests.gateway_server import GraphQLClient, running_gateway
 
 HTML = {"Accept": "text/html"}
+# What Chromium sends when it opens a link (the address bar, a click): a top-level navigation.
+NAVIGATION = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Sec-Fetch-Mode": "navigate",
+    "Sec-Fetch-Dest": "document",
+    "Sec-Fetch-Site": "none",
+    "Sec-Fetch-User": "?1",
+}
+SHARED_QUERY = '{ autoMLJob(name: "customer-churn-xgb") { autoMLJobName } }'
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -70,6 +80,14 @@ def page(gateway: GraphQLClient) -> httpx.Response:
     response = gateway.http.get("/graphql", headers=HTML)
     assert response.status_code == 200
     return response
+
+
+def page_config(html: str) -> dict[str, Any]:
+    """The settings the page hands to setup.js, as setup.js reads them."""
+    config = re.search(r'<script type="application/json" id="graphiql-config">(.*?)</script>', html)
+    assert config is not None
+    parsed: dict[str, Any] = json.loads(config.group(1))
+    return parsed
 
 
 def references(response: httpx.Response) -> References:
@@ -179,9 +197,127 @@ def test_an_asset_url_with_another_digest_is_not_found(gateway: GraphQLClient) -
     assert gateway.http.get(response.url.join(stale)).status_code == 404
 
 
-def test_default_query_runs_on_the_demo_data(gateway: GraphQLClient) -> None:
-    edges = gateway.data(DEFAULT_QUERY)["candidates"]["edges"]
+def test_default_query_is_the_example_leaderboard_and_runs_on_the_demo_data(
+    gateway: GraphQLClient,
+) -> None:
+    assert DEFAULT_QUERY.startswith("# Welcome to Autopilot Gateway.")
+    board = gateway.data(DEFAULT_QUERY)["candidates"]
+    edges = board["edges"]
     assert len(edges) == 10
+    assert board["totalCount"] >= len(edges)
+    assert [edge["rank"] for edge in edges] == list(range(1, 11))
+    f1 = [edge["node"]["f1"] for edge in edges]
+    assert all(value >= 0.6 for value in f1)
+    assert f1 == sorted(f1, reverse=True)
+
+
+def test_page_hands_the_example_to_graphiql_as_its_default_query(gateway: GraphQLClient) -> None:
+    config = page_config(page(gateway).text)
+    assert config["defaultQuery"] == DEFAULT_QUERY
+    # No `query`: GraphiQL then opens the tabs this browser saved, the example only without.
+    assert "query" not in config and "variables" not in config
+
+
+def test_setup_passes_graphiqls_own_props_from_the_page_data() -> None:
+    setup = (Path(__file__).parent.parent / "gateway" / "graphiql" / "setup.js").read_text()
+    for prop in ("defaultQuery", "query", "variables"):
+        assert f"{prop}: config.{prop}," in setup
+    assert "defaultTabs" not in setup  # it would ignore a shared link's query on a new browser
+
+
+def test_a_shared_link_opens_the_page_with_its_operation_in_the_editor(
+    gateway: GraphQLClient,
+) -> None:
+    variables = '{"job": "customer-churn-xgb"}'
+    params = {"query": SHARED_QUERY, "variables": variables}
+    response = gateway.http.get("/graphql", params=params, headers=NAVIGATION)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    config = page_config(response.text)
+    assert config["query"] == SHARED_QUERY
+    assert config["variables"] == variables
+    assert config["defaultQuery"] == DEFAULT_QUERY
+    assert config["styleNonce"] in policy(response)["style-src"]
+    assert references(response).inline_scripts == []
+    assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_a_shared_link_without_variables_opens_with_none(gateway: GraphQLClient) -> None:
+    response = gateway.http.get("/graphql", params={"query": SHARED_QUERY}, headers=NAVIGATION)
+    # "", not absent: GraphiQL would otherwise fill the new tab with the last tab's variables.
+    assert page_config(response.text)["variables"] == ""
+
+
+def test_a_shared_link_is_never_run_by_the_server(gateway: GraphQLClient) -> None:
+    # Neither valid nor safe to echo: the page must hold it as data, and not run it.
+    query = "{ noSuchField } # </script><script>alert(1)</script><!--"
+    response = gateway.http.get("/graphql", params={"query": query}, headers=NAVIGATION)
+    assert response.status_code == 200
+    assert page_config(response.text)["query"] == query
+    assert references(response).inline_scripts == []
+    assert "<script>alert" not in response.text
+    assert "Cannot query field" not in response.text  # what running it would have said
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        # fetch() from a page: what a cross-site script can send.
+        {"Accept": "text/html", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"},
+        {"Accept": "text/html", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "empty"},
+        # A frame (which the page's CSP would refuse to be shown in anyway).
+        {"Accept": "text/html", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"},
+        # Half a navigation, a navigation not asking for HTML, or no Sec-Fetch at all.
+        {"Accept": "text/html", "Sec-Fetch-Mode": "navigate"},
+        {"Accept": "text/html", "Sec-Fetch-Dest": "document"},
+        {**NAVIGATION, "Accept": "application/json"},
+        HTML,
+    ],
+    ids=["fetch", "no-cors", "iframe", "mode-only", "dest-only", "json", "no-sec-fetch"],
+)
+def test_other_gets_with_a_query_stay_graphql_requests_behind_the_csrf_guard(
+    gateway: GraphQLClient, headers: dict[str, str]
+) -> None:
+    response = gateway.http.get("/graphql", params={"query": SHARED_QUERY}, headers=headers)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/json")
+    assert "GraphQL-Require-Preflight" in response.text
+
+
+def test_a_get_with_a_preflight_header_is_run_even_with_navigation_headers(
+    gateway: GraphQLClient,
+) -> None:
+    headers = {**NAVIGATION, "GraphQL-Require-Preflight": "1"}
+    response = gateway.http.get("/graphql", params={"query": SHARED_QUERY}, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["data"]["autoMLJob"]["autoMLJobName"] == "customer-churn-xgb"
+
+
+def test_the_page_says_what_it_varies_on(gateway: GraphQLClient) -> None:
+    shared = gateway.http.get("/graphql", params={"query": SHARED_QUERY}, headers=NAVIGATION)
+    for response in (page(gateway), shared):
+        vary = {v.strip().lower() for v in response.headers["vary"].split(",")}
+        assert {"accept", "sec-fetch-mode", "sec-fetch-dest"} <= vary
+
+
+def test_page_markup_keeps_data_out_of_script_reach() -> None:
+    assets = load_assets()
+    shared = SharedOperation(query="{ a } </script><script>x()</script>", variables='{"b": "<"}')
+    html = graphiql_page(assets, "n0nce", shared)
+    parser = References()
+    parser.feed(html)
+    assert parser.inline_scripts == []
+    assert html.count("</script>") == len(parser.scripts) + 1  # the assets and the JSON data
+    config = page_config(html)
+    assert config == {
+        "defaultQuery": DEFAULT_QUERY,
+        "styleNonce": "n0nce",
+        "query": shared.query,
+        "variables": shared.variables,
+    }
+    assert "query" not in page_config(graphiql_page(assets, "n0nce"))
 
 
 def test_graphql_over_get_and_post_still_work(gateway: GraphQLClient) -> None:

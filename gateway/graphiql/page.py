@@ -7,7 +7,9 @@ offline and under a Content-Security-Policy that allows only the gateway itself.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from gateway.graphiql.assets import Assets
 
@@ -15,29 +17,37 @@ from gateway.graphiql.assets import Assets
 # working behind a proxy that serves the gateway under a path prefix.
 ASSETS_PREFIX = "graphiql"
 
+# The first tab of a browser that has no saved tabs yet: GraphiQL's `defaultQuery`, which it
+# uses only when its storage holds no tabs, so a returning user's tabs are never replaced.
 DEFAULT_QUERY = """\
-# Run a query with Ctrl-Enter or the ▶ button.
-#
-# A bearer token goes into "Headers" below:
-#   {"Authorization": "Bearer <token>"}
-# This browser keeps no headers unless you turn on
-# "Persist headers" in the settings (⚙, bottom left).
-
-# The leaderboard of a job, best first:
+# Welcome to Autopilot Gateway. Press the run button (or Ctrl-Enter) to see a leaderboard:
+# the candidates of a demo job ordered by validation F1, above a threshold, with their ranks.
 {
   candidates(jobName: "customer-churn-xgb", first: 10,
-             sortBy: FINAL_OBJECTIVE_METRIC_VALUE, sortOrder: DESCENDING) {
+             orderBy: [{by: METRIC, metric: F1, set: VALIDATION}],
+             where: {metric: {name: F1, set: VALIDATION, gte: 0.6}}) {
+    totalCount
     edges {
+      rank
       node {
         candidateName
-        candidateStatus
-        finalAutoMLJobObjectiveMetric { metricName value }
+        isBest
+        f1: metric(name: F1)
+        latency: metric(name: INFERENCE_LATENCY)
       }
     }
-    pageInfo { hasNextPage endCursor }
   }
 }
 """
+
+
+@dataclass(frozen=True)
+class SharedOperation:
+    """An operation from a link's ``?query=...&variables=...``, put into the editor, not run."""
+
+    query: str
+    # "" when the link has none, not None: GraphiQL would take the last tab's stored variables.
+    variables: str = ""
 
 
 def content_security_policy(style_nonce: str) -> str:
@@ -69,9 +79,16 @@ MISSING_ASSETS_POLICY = (
 )
 
 
-def graphiql_page(assets: Assets, style_nonce: str) -> str:
-    """The page; its settings travel as JSON data, which the CSP does not treat as a script."""
-    config = {"defaultQuery": DEFAULT_QUERY, "styleNonce": style_nonce}
+def graphiql_page(assets: Assets, style_nonce: str, shared: SharedOperation | None = None) -> str:
+    """The page; its settings travel as JSON data, which the CSP does not treat as a script.
+
+    A ``shared`` operation opens in the editor, in a tab of its own beside the user's saved
+    tabs (GraphiQL's ``query`` and ``variables`` props); it runs only when the user runs it.
+    """
+    config: dict[str, Any] = {"defaultQuery": DEFAULT_QUERY, "styleNonce": style_nonce}
+    if shared is not None:
+        config["query"] = shared.query
+        config["variables"] = shared.variables
     # "<" escaped, so no string in the data can close the <script> element.
     config_json = json.dumps(config).replace("<", "\\u003c")
     styles = "".join(

@@ -64,7 +64,13 @@
     React.createElement(GraphiQL, {
       fetcher: fetcher,
       storage: storage,
+      // The first tab, when this browser has no saved tabs (GraphiQL reads its storage first).
       defaultQuery: config.defaultQuery,
+      // A shared link's operation (/graphql?query=...&variables=...): GraphiQL opens it in a
+      // tab of its own beside the saved ones, or selects the saved tab that already holds it.
+      // Undefined on a plain visit. Nothing runs until the user runs it.
+      query: config.query,
+      variables: config.variables,
       plugins: [GraphiQLPluginExplorer.explorerPlugin()],
       isHeadersEditorEnabled: true,
       // Headers, such as a bearer token, stay out of localStorage unless the user turns on

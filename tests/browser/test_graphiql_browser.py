@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from gateway.graphiql.page import DEFAULT_QUERY
 from tests.gateway_server import GraphQLClient
 from tests.system_packages import require
 
@@ -63,26 +64,87 @@ def test_nothing_is_fetched_from_another_origin(browser_run: dict[str, Any]) -> 
     assert browser_run["offOriginRequests"] == []
 
 
+def explorer_list_limitation(message: str) -> bool:
+    """What graphiql-explorer logs for a list-valued argument, such as the example's
+    ``orderBy: [...]``: it has no input for lists (OneGraph/graphiql-explorer#66, unfixed), so
+    it shows the argument without its value. The query itself is untouched and runs."""
+    return message.startswith("arg mismatch between arg and selection") and "ListValue" in message
+
+
 def test_no_csp_violation_and_no_console_error(browser_run: dict[str, Any]) -> None:
     assert browser_run["cspViolations"] == []
-    assert browser_run["consoleErrors"] == []
+    errors = browser_run["consoleErrors"]
+    assert [message for message in errors if not explorer_list_limitation(message)] == []
     assert browser_run["pageErrors"] == []
     assert browser_run["failedResponses"] == []
 
 
-def test_example_query_shows_the_leaderboard(
+def validation_f1(candidate: dict[str, Any]) -> float | None:
+    metrics = candidate.get("CandidateProperties", {}).get("CandidateMetrics", [])
+    for metric in metrics:
+        if metric.get("StandardMetricName") == "F1" and metric.get("Set") == "Validation":
+            value: float = metric["Value"]
+            return value
+    return None
+
+
+def every_candidate(sagemaker_client: Any, job: str) -> list[dict[str, Any]]:
+    candidates: list[dict[str, Any]] = []
+    options: dict[str, Any] = {"AutoMLJobName": job, "MaxResults": 100}
+    while True:
+        listed = sagemaker_client.list_candidates_for_auto_ml_job(**options)
+        candidates += listed["Candidates"]
+        if not listed.get("NextToken"):
+            return candidates
+        options["NextToken"] = listed["NextToken"]
+
+
+def test_a_fresh_browser_opens_on_the_example_leaderboard(browser_run: dict[str, Any]) -> None:
+    assert browser_run["initialQuery"] == DEFAULT_QUERY
+
+
+def test_running_the_example_shows_the_leaderboard_with_ranks(
     browser_run: dict[str, Any], sagemaker_client: Any
 ) -> None:
-    best = sagemaker_client.list_candidates_for_auto_ml_job(
-        AutoMLJobName="customer-churn-xgb",
-        SortBy="FinalObjectiveMetricValue",
-        SortOrder="Descending",
-        MaxResults=10,
-    )["Candidates"]
-    shown = json.loads(browser_run["result"])["data"]["candidates"]["edges"]
-    assert [edge["node"]["candidateName"] for edge in shown] == [
-        candidate["CandidateName"] for candidate in best
+    assert '"rank"' in browser_run["result"]
+    shown = json.loads(browser_run["result"])["data"]["candidates"]
+    # The reference: SageMaker's own candidates, filtered and ordered here (best F1 first, the
+    # name breaking ties).
+    scored = [
+        (f1, candidate["CandidateName"])
+        for candidate in every_candidate(sagemaker_client, "customer-churn-xgb")
+        if (f1 := validation_f1(candidate)) is not None and f1 >= 0.6
     ]
+    best = sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:10]
+    assert shown["totalCount"] == len(scored)
+    assert [(edge["node"]["f1"], edge["node"]["candidateName"]) for edge in shown["edges"]] == best
+    assert [edge["rank"] for edge in shown["edges"]] == list(range(1, len(best) + 1))
+
+
+def test_a_returning_browser_gets_its_own_tab_back_not_the_example(
+    browser_run: dict[str, Any],
+) -> None:
+    returning = browser_run["returning"]
+    assert returning["query"] == browser_run["editedQuery"]
+    assert [tab["query"] for tab in returning["saved"]["tabs"]] == [browser_run["editedQuery"]]
+
+
+def test_a_shared_link_opens_its_operation_beside_the_saved_tab_without_running_it(
+    browser_run: dict[str, Any],
+) -> None:
+    shared = browser_run["shared"]
+    assert shared["status"] == 200
+    assert shared["contentType"].startswith("text/html")
+    assert shared["query"] == browser_run["sharedQuery"]
+    saved = shared["saved"]
+    assert [tab["query"] for tab in saved["tabs"]] == [
+        browser_run["editedQuery"],
+        browser_run["sharedQuery"],
+    ]
+    assert saved["tabs"][1]["variables"] == browser_run["sharedVariables"]
+    assert saved["active"] == 1
+    assert shared["operationsSent"] == 0
+    assert shared["response"] == ""
 
 
 def test_bearer_token_from_the_headers_editor_is_sent(browser_run: dict[str, Any]) -> None:
@@ -90,8 +152,9 @@ def test_bearer_token_from_the_headers_editor_is_sent(browser_run: dict[str, Any
 
 
 def test_headers_are_not_persisted(browser_run: dict[str, Any]) -> None:
-    assert browser_run["storage"]
-    assert browser_run["token"] not in browser_run["storage"]
+    for storage in (browser_run["storage"], browser_run["finalStorage"]):
+        assert storage
+        assert browser_run["token"] not in storage
 
 
 def test_dialogs_and_explorer_open(browser_run: dict[str, Any]) -> None:
