@@ -123,6 +123,23 @@ def test_a_foreign_job_does_not_exist_by_any_root_field_or_id(
         ("query ($n: String!) { candidates(jobName: $n) { edges { cursor } } }", {}),
         ("query ($id: ID!) { node(id: $id) { id } }", {"id": global_id("AutoMLJob", foreign)}),
         ("query ($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [candidate]}),
+        # The leaderboards, and with them any report link of the job's candidates.
+        (
+            """query ($n: String!) { candidates(jobName: $n, orderBy: [{by: NAME}]) {
+              edges { node { candidateProperties { candidateArtifactLocations {
+                explainabilityUrl } } } } } }""",
+            {},
+        ),
+        (
+            """query ($n: String!) { leaderboard(jobNames: ["customer-churn-xgb", $n]) {
+              edges { rank } } }""",
+            {},
+        ),
+        (
+            """query ($n: String!) { paretoFront(jobName: $n, x: {by: NAME},
+              y: {by: CREATION_TIME}) { id } }""",
+            {},
+        ),
     ]
     for query, variables in probes:
         answers = []
@@ -137,6 +154,12 @@ def test_a_foreign_job_does_not_exist_by_any_root_field_or_id(
             assert error["extensions"]["code"] == "NOT_FOUND", (query, name)
             answers.append(error["message"].replace(name, "<job>"))
         assert answers[0] == answers[1], "a foreign job must look exactly like a missing one"
+    compared = churn.post(
+        "query ($ids: [ID!]!) { compareCandidates(ids: $ids) { rows { metric } } }",
+        ids=[candidate, candidate],
+    )
+    assert compared["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert compared["data"] is None
 
 
 def test_proxy_mode_trusts_only_the_configured_proxies(gateway_settings: Settings) -> None:
