@@ -262,3 +262,30 @@ def test_a_comparison_and_a_front_read_each_distinct_job_once(
              y: {by: TRAINING_SECONDS}) { candidateName } }"""
     )
     assert upstream_calls() - before == 0  # the rerun's set is cached already
+
+
+def test_a_filter_without_an_order_keeps_sagemakers_sort(
+    gateway: GraphQLClient, sagemaker_client: Any, big_job: str
+) -> None:
+    query = """query ($job: String!) {
+      candidates(jobName: $job, first: 1000, sortBy: CREATION_TIME, sortOrder: ASCENDING,
+                 where: {status: [COMPLETED], nameContains: "-0"}) {
+        edges { rank node { candidateName } } } }"""
+    edges = connection(gateway, query, job=big_job)["edges"]
+    listed, token = [], None
+    while True:
+        options = {"NextToken": token} if token else {}
+        page = sagemaker_client.list_candidates_for_auto_ml_job(
+            AutoMLJobName=big_job, SortBy="CreationTime", SortOrder="Ascending", **options
+        )
+        listed += page["Candidates"]
+        token = page.get("NextToken")
+        if not token:
+            break
+    expected = [
+        c["CandidateName"]
+        for c in listed
+        if c["CandidateStatus"] == "Completed" and "-0" in c["CandidateName"].lower()
+    ]
+    assert [e["node"]["candidateName"] for e in edges] == expected
+    assert [e["rank"] for e in edges] == list(range(1, len(expected) + 1))
