@@ -72,6 +72,12 @@ def candidate_node_id(job_name: str, candidate_name: str) -> str:
     return f"{job_name}/{candidate_name}"
 
 
+def job_and_candidate(node_id: str) -> tuple[str, str]:
+    """The job and candidate names of a :func:`candidate_node_id`."""
+    job_name, _, candidate_name = node_id.partition("/")
+    return job_name, candidate_name
+
+
 @strawberry.type(description="An environment variable of an inference container.")
 class EnvironmentVariable:
     name: str

@@ -269,8 +269,9 @@ def candidate_of(global_id: str) -> tuple[str, str]:
         parsed = None
     if parsed is None or parsed.type_name != "Candidate" or "/" not in parsed.node_id:
         raise BadUserInput(f"'{global_id[:100]}' is not the ID of a Candidate.")
-    job_name, _, candidate_name = parsed.node_id.partition("/")
-    return job_name, candidate_name
+    from gateway.schema.candidates import job_and_candidate
+
+    return job_and_candidate(parsed.node_id)
 
 
 async def compare_candidates(

@@ -11,7 +11,7 @@ from strawberry import relay
 
 from gateway.errors import BadUserInput, GatewayError
 from gateway.sagemaker.jobs import JobQuery
-from gateway.schema.candidates import Candidate, candidates
+from gateway.schema.candidates import Candidate, candidates, job_and_candidate
 from gateway.schema.connections import After, Before, First, Last, edges_of, page_info
 from gateway.schema.context import Info
 from gateway.schema.enums import (
@@ -39,7 +39,7 @@ async def _resolve_node(info: Info, global_id: str) -> relay.Node:
     if parsed.type_name == "AutoMLJob":
         return AutoMLJob.from_aws(await autopilot.job(parsed.node_id), described=True)
     if parsed.type_name == "Candidate":
-        job_name, _, candidate_name = parsed.node_id.partition("/")
+        job_name, candidate_name = job_and_candidate(parsed.node_id)
         candidate = await autopilot.candidate(job_name, candidate_name)
         return Candidate.from_aws(candidate, job_name)
     raise BadUserInput(f"'{global_id[:100]}' is not the ID of an AutoMLJob or a Candidate.")
