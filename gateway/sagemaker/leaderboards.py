@@ -211,6 +211,7 @@ MemoKey = tuple[
 _memo: OrderedDict[MemoKey, list[Ranked]] = OrderedDict()
 _memo_sizes: dict[MemoKey, int] = {}
 _memo_lock = threading.Lock()
+_memo_held = 0  # candidates the kept rankings hold, in all
 
 
 def _ranked_sets(
@@ -229,9 +230,12 @@ def _ranked_sets(
             return ranked
     entries = [entry for same in sets for entry in same.set.entries()]
     ranked = _rank(entries, orders, where, dict(objectives))
+    global _memo_held
     with _memo_lock:
-        _memo[key], _memo_sizes[key] = ranked, len(entries)
-        while sum(_memo_sizes.values()) > MEMO_CANDIDATES and len(_memo) > 1:
+        if key not in _memo:
+            _memo[key], _memo_sizes[key] = ranked, len(entries)
+            _memo_held += len(entries)
+        while _memo_held > MEMO_CANDIDATES and len(_memo) > 1:
             oldest, _ = _memo.popitem(last=False)
-            del _memo_sizes[oldest]
+            _memo_held -= _memo_sizes.pop(oldest)
     return ranked
