@@ -55,7 +55,7 @@ serve: $(INSTALLED) assets
 ## Lint, type-check and run the whole test suite.
 test: system-packages tools lint typecheck pytest
 
-## The system packages some tests and the benchmark drive for real (Chromium, wrk): apt on Debian as root, else a
+## The system packages some tests and the benchmark drive for real (Chromium, wrk, Redis, podman): apt on Debian as root, else a
 ## message naming them. Tests whose package is missing skip, saying so; CI forbids such skips.
 system-packages:
 	scripts/install-system-packages
