@@ -18,8 +18,9 @@ from graphql.pyutils import AwaitableOrValue, Path
 from graphql.type import GraphQLResolveInfo
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from gateway.schema.completers import Complete
 from gateway.schema.documents import LRU
-from gateway.schema.plans import Complete, PlanBuilder
+from gateway.schema.plans import PlanBuilder
 
 PlanKey: TypeAlias = tuple[Any, ...]
 

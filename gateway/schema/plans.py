@@ -6,6 +6,10 @@ scalars, lists and objects, all of that is known before the first object is seen
 fixes it once per selection (graphql-core collects the fields) and then completes every
 object of a page with one loop per object.
 
+The structures SageMaker answered are read the same way: a view's plain fields each say which
+member they read (:class:`~gateway.schema.views.Member`), so a plan of a view type reads its
+dict directly, and the structures nested in it without creating their views.
+
 A plan never reports errors. On anything it does not complete exactly as graphql-core would
 (a null in a non-null field, a value a serializer refuses, an awaitable, a type it does not
 know) it raises, and the caller completes that object on the stock path instead, which
@@ -15,9 +19,7 @@ reports what graphql-core reports.
 from __future__ import annotations
 
 from collections.abc import Callable
-from math import isfinite
 from operator import attrgetter
-from types import CoroutineType, GeneratorType
 from typing import Any, TypeAlias
 
 from graphql import (
@@ -36,30 +38,38 @@ from graphql import (
     GraphQLSchema,
     GraphQLString,
     TypeNameMetaFieldDef,
-    Undefined,
 )
 from graphql.execution.collect_fields import CollectedFields, FieldDetailsList
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-Complete: TypeAlias = Callable[[Any], Any]
-"""Completes a resolved non-null value, or raises :class:`Fallback`."""
+from gateway.schema.completers import (
+    Complete,
+    Completion,
+    FieldPlan,
+    IsAwaitable,
+    NoFastPath,
+    checked_coercion,
+    data_completer,
+    data_getter,
+    enum_completer,
+    float_completer,
+    instances_never_awaitable,
+    int_completer,
+    known_values,
+    list_completer,
+    never,
+    object_completer,
+    view_completer,
+)
+from gateway.schema.views import Member, View, member_of
+
 CollectSubfields: TypeAlias = Callable[[GraphQLObjectType, FieldDetailsList], CollectedFields]
-IsAwaitable: TypeAlias = Callable[[Any], bool]
 
 INCLUSION_DIRECTIVES = frozenset({"include", "skip"})
 """Directives graphql-core applies while collecting fields; any other one needs the stock path."""
-MIN_INT, MAX_INT = -(2**31), 2**31 - 1
 BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
-
-
-class Fallback(Exception):
-    """This value needs graphql-core's own completion (which reports what is wrong with it)."""
-
-
-class _NoFastPath:
-    """A type no value has: fields whose values always need their completer."""
 
 
 def plain_field_getter(field: GraphQLField) -> Callable[[Any], Any] | None:
@@ -79,6 +89,25 @@ def plain_field_getter(field: GraphQLField) -> Callable[[Any], Any] | None:
     ):
         return None
     return attrgetter(definition.python_name)
+
+
+def view_member(field: GraphQLField, view: type[View]) -> Member | None:
+    """The member a plain field of ``view`` reads, when its reader says (see ``reads``)."""
+    if plain_field_getter(field) is None:
+        return None
+    definition = field.extensions[BACKREF]
+    prop = vars(view).get(definition.python_name)
+    if not isinstance(prop, property) or prop.fget is None:
+        return None
+    return member_of(prop.fget)
+
+
+def _view_class(object_type: GraphQLObjectType) -> type[View] | None:
+    definition = object_type.extensions.get(BACKREF)
+    origin = getattr(definition, "origin", None)
+    if isinstance(origin, type) and issubclass(origin, View) and instances_never_awaitable(origin):
+        return origin
+    return None
 
 
 def _strawberry_is_type_of(
@@ -113,22 +142,89 @@ class PlanBuilder:
         plannable, is_type_of = _strawberry_is_type_of(object_type)
         if not plannable:
             return None
+        view = _view_class(object_type)
+        if view is not None:
+            data_plan = self.data_plan(object_type, field_details_list, view)
+            if data_plan is not None:
+                return view_completer(view, data_plan)
         grouped_field_set, new_defer_usages, _forbidden = self._collect_subfields(
             object_type, field_details_list
         )
         if new_defer_usages:
             return None
-        fields: list[tuple[str, Callable[[Any], Any], type, bool, Complete]] = []
+        fields: list[FieldPlan] = []
         for response_name, details in grouped_field_set.items():
             entry = self._field(object_type, details)
             if entry is None:
                 return None
             fields.append((response_name, *entry))
-        return _object_completer(tuple(fields), is_type_of, self._is_awaitable)
+        return object_completer(tuple(fields), is_type_of, self._is_awaitable)
 
-    def _field(
-        self, parent_type: GraphQLObjectType, details: FieldDetailsList
+    def data_plan(
+        self, object_type: GraphQLObjectType, field_details_list: FieldDetailsList, view: type
+    ) -> Complete | None:
+        """A completer of the structures ``view`` shows (SageMaker's dicts) for this
+        selection, or None unless every selected field reads a member."""
+        if _view_class(object_type) is not view:
+            return None
+        grouped_field_set, new_defer_usages, _forbidden = self._collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages:
+            return None
+        fields: list[FieldPlan] = []
+        for response_name, details in grouped_field_set.items():
+            entry = self._data_field(object_type, view, details)
+            if entry is None:
+                return None
+            fields.append((response_name, *entry))
+        return data_completer(tuple(fields))
+
+    def _data_field(
+        self, parent_type: GraphQLObjectType, view: type[View], details: FieldDetailsList
     ) -> tuple[Callable[[Any], Any], type, bool, Complete] | None:
+        field = self._plain_field(parent_type, details)
+        if field is None:
+            return None
+        if field is TypeNameMetaFieldDef:
+            name = parent_type.name
+            return (lambda _data: name), str, True, never
+        read = view_member(field, view)
+        if read is None:
+            return None
+        if read.view is None:
+            completion = self._completion(field.type, details)
+            if completion is None:
+                return None
+            if read.known is not None and read.convert is not None:
+                return data_getter(Member(read.name)), *known_values(read, *completion)
+            return data_getter(read), *completion
+        required = isinstance(field.type, GraphQLNonNull)
+        inner = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+        if read.many:
+            if not isinstance(inner, GraphQLList):
+                return None
+            item_required = isinstance(inner.of_type, GraphQLNonNull)
+            item_type = inner.of_type.of_type if item_required else inner.of_type
+            if not isinstance(item_type, GraphQLObjectType):
+                return None
+            item_plan = self.data_plan(item_type, details, read.view)
+            if item_plan is None:
+                return None
+            complete = list_completer(NoFastPath, item_required, item_plan)
+        else:
+            if not isinstance(inner, GraphQLObjectType):
+                return None
+            plan = self.data_plan(inner, details, read.view)
+            if plan is None:
+                return None
+            complete = plan
+        return data_getter(Member(read.name)), NoFastPath, required, complete
+
+    def _plain_field(
+        self, parent_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> GraphQLField | None:
+        """The field these nodes select, unless a node needs the stock path."""
         for detail in details:
             directives = detail.node.directives or ()
             if (
@@ -138,12 +234,17 @@ class PlanBuilder:
                 or any(d.name.value not in INCLUSION_DIRECTIVES for d in directives)
             ):
                 return None
-        field = self._schema.get_field(parent_type, details[0].node.name.value)
+        return self._schema.get_field(parent_type, details[0].node.name.value)
+
+    def _field(
+        self, parent_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> tuple[Callable[[Any], Any], type, bool, Complete] | None:
+        field = self._plain_field(parent_type, details)
         if field is None:
             return None
         if field is TypeNameMetaFieldDef:
             name = parent_type.name
-            return (lambda _source: name), str, True, _never
+            return (lambda _source: name), str, True, never
         getter = plain_field_getter(field)
         if getter is None:
             return None
@@ -152,9 +253,7 @@ class PlanBuilder:
             return None
         return (getter, *completion)
 
-    def _completion(
-        self, type_: GraphQLOutputType, details: FieldDetailsList
-    ) -> tuple[type, bool, Complete] | None:
+    def _completion(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Completion | None:
         """(type whose values are their own result, non-null, completer of other values)."""
         required = isinstance(type_, GraphQLNonNull)
         inner: GraphQLOutputType = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
@@ -162,151 +261,24 @@ class PlanBuilder:
             item = self._completion(inner.of_type, details)
             if item is None:
                 return None
-            return _NoFastPath, required, _list_completer(*item)
+            return NoFastPath, required, list_completer(*item)
         if isinstance(inner, GraphQLObjectType):
             plan = self.object_plan(inner, details)
-            return None if plan is None else (_NoFastPath, required, plan)
+            return None if plan is None else (NoFastPath, required, plan)
         if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
             return self._leaf(inner, required)
         return None  # interfaces and unions: the stock path resolves their runtime type
 
-    def _leaf(self, leaf: GraphQLLeafType, required: bool) -> tuple[type, bool, Complete]:
-        coerce = _checked_coercion(leaf, self._is_awaitable)
+    def _leaf(self, leaf: GraphQLLeafType, required: bool) -> Completion:
+        coerce = checked_coercion(leaf, self._is_awaitable)
         if leaf is GraphQLString or leaf is GraphQLID:
             return str, required, coerce
         if leaf is GraphQLBoolean:
             return bool, required, coerce
         if leaf is GraphQLInt:
-            return _NoFastPath, required, _int_completer(coerce)
+            return NoFastPath, required, int_completer(coerce)
         if leaf is GraphQLFloat:
-            return _NoFastPath, required, _float_completer(coerce)
+            return NoFastPath, required, float_completer(coerce)
         if isinstance(leaf, GraphQLEnumType):
-            return _NoFastPath, required, _enum_completer(leaf, coerce)
-        return _NoFastPath, required, coerce
-
-
-def _never(value: Any) -> Any:
-    raise Fallback
-
-
-def _checked_coercion(leaf: GraphQLLeafType, is_awaitable: IsAwaitable) -> Complete:
-    """The type's own output coercion, refusing what ``complete_leaf_value`` would."""
-    coerce = leaf.coerce_output_value
-
-    def complete(value: Any) -> Any:
-        if is_awaitable(value):
-            raise Fallback
-        coerced = coerce(value)
-        if coerced is None or coerced is Undefined:
-            raise Fallback
-        return coerced
-
-    return complete
-
-
-def _int_completer(coerce: Complete) -> Complete:
-    def complete(value: Any) -> Any:
-        if type(value) is int and MIN_INT <= value <= MAX_INT:
-            return value  # what serialize_int returns for it
-        return coerce(value)
-
-    return complete
-
-
-def _float_completer(coerce: Complete) -> Complete:
-    def complete(value: Any) -> Any:
-        if type(value) is float and isfinite(value):
-            return value  # what serialize_float returns for it
-        return coerce(value)
-
-    return complete
-
-
-def _enum_completer(enum: GraphQLEnumType, coerce: Complete) -> Complete:
-    """The enum's serializer, remembered per member: Strawberry's scans every value.
-
-    The lookup is keyed by the members themselves: a value that is not one (Enum members
-    equal nothing but themselves) misses, and the stock path serializes it.
-    """
-    members: type | None = getattr(enum, "wrapped_cls", None)
-    if members is None:
-        return coerce
-    names: dict[Any, Any] = {}
-    for member in members:  # type: ignore[attr-defined]
-        try:
-            names[member] = coerce(member)
-        except Exception:  # a member it refuses stays refused, by the stock path
-            continue
-    return names.__getitem__
-
-
-def _list_completer(exact: type, required: bool, complete_item: Complete) -> Complete:
-    def complete(value: Any) -> Any:
-        if type(value) is not list:
-            raise Fallback  # other iterables: graphql-core decides what they are
-        completed: list[Any] = []
-        append = completed.append
-        for item in value:
-            if type(item) is exact:
-                append(item)
-            elif item is None:
-                if required:
-                    raise Fallback
-                append(None)
-            else:
-                append(complete_item(item))
-        return completed
-
-    return complete
-
-
-def _instances_never_awaitable(cls: type) -> bool:
-    """Whether ``is_awaitable`` is false for every instance of ``cls`` whose ``__dict__`` has
-    no ``__await__``: no coroutine or generator, and no ``__await__`` in the class nor
-    anything that changes attribute lookup or ``isinstance``."""
-    overrides = ("__await__", "__getattr__", "__getattribute__", "__class__")
-    return (
-        cls.__dictoffset__ != 0
-        and not issubclass(cls, CoroutineType | GeneratorType)
-        and not any(name in vars(base) for base in cls.__mro__[:-1] for name in overrides)
-    )
-
-
-def _object_completer(
-    fields: tuple[tuple[str, Callable[[Any], Any], type, bool, Complete], ...],
-    is_type_of: Callable[[Any, Any], Any] | None,
-    is_awaitable: IsAwaitable,
-) -> Complete:
-    # Classes whose instances only an own ``__await__`` could make awaitable: checking that
-    # costs a third of calling is_awaitable, once per object of a page.
-    plain_classes: set[type] = set()
-
-    def awaitable(source: Any) -> bool:
-        if is_awaitable(source):
-            return True
-        if _instances_never_awaitable(type(source)):
-            plain_classes.add(type(source))
-        return False
-
-    def complete(source: Any) -> dict[str, Any]:
-        if type(source) in plain_classes:
-            if "__await__" in source.__dict__:
-                raise Fallback
-        elif awaitable(source):
-            raise Fallback
-        if is_type_of is not None and not is_type_of(source, None):
-            raise Fallback
-        result: dict[str, Any] = {}
-        for name, get, exact, required, complete_value in fields:
-            value = get(source)
-            if type(value) is exact:
-                result[name] = value
-            elif value is None:
-                if required:
-                    raise Fallback
-                result[name] = None
-            else:
-                result[name] = complete_value(value)
-        return result
-
-    return complete
+            return NoFastPath, required, enum_completer(leaf, coerce)
+        return NoFastPath, required, coerce

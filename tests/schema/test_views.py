@@ -10,14 +10,17 @@ whole error responses), so these run the schema on an in-memory answer taken fro
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from typing import Any
 
 import pytest
 from strawberry import Schema
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.schema import build_schema
 from gateway.schema.execution import PlannedExecutionContext
 from gateway.schema.query import Query
+from gateway.schema.views import View
 from tests.aws_shapes import CANDIDATE_FIELDS, graphql_value, shape, without_nulls
 from tests.schema.memory import MemoryAutopilot, execute
 
@@ -119,3 +122,25 @@ def test_an_unselected_missing_member_costs_nothing(demo_page: list[dict[str, An
     body = execute(build_schema(), query, MemoryAutopilot(page))
     assert "errors" not in body
     assert [n["candidateName"] for n in nodes(body)] == [c["CandidateName"] for c in page]
+
+
+def test_structures_nested_in_a_planned_view_are_read_from_their_dicts(
+    demo_page: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the candidates are views (the resolver makes them); their steps, containers,
+    properties, metrics and artifact locations are completed from SageMaker's dicts."""
+    made: Counter[str] = Counter()
+    of = View.of.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[View], data: Any) -> View:
+        made[cls.__name__] += 1
+        return of(cls, data)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(View, "of", classmethod(counting))
+    planned = execute(build_schema(), PAGE, MemoryAutopilot(demo_page))
+    assert made == Counter({"Candidate": len(demo_page)})
+
+    monkeypatch.undo()
+    stock = build_schema()
+    stock.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    assert planned == execute(stock, PAGE, MemoryAutopilot(demo_page))
