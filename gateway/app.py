@@ -91,7 +91,11 @@ def result_cache(settings: Settings) -> ResultCache:
         max_entries=settings.result_cache_max_entries,
         max_bytes=int(settings.result_cache_max_megabytes * 2**20),
     )
-    return ResultCache(store, max_ttl=settings.cache_ttl_seconds)
+    return ResultCache(
+        store,
+        max_ttl=settings.cache_ttl_seconds,
+        refresh_window=cache_policy(settings).refresh_window,
+    )
 
 
 def cache_policy(settings: Settings) -> CachePolicy:

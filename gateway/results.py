@@ -4,17 +4,24 @@ A result is cached only when it has no errors, under the caller's scope and the 
 operation (query, variables, operation name), for the shortest remaining TTL of the
 SageMaker answers it was built from. It is kept as the response body's bytes, so a warm
 answer costs neither SageMaker calls nor GraphQL work: the view sends the bytes as they are.
+
+A hot result is refreshed ahead, like SageMaker's answers (see :mod:`gateway.sagemaker.upstream`):
+in the last ``refresh_window`` seconds of its life, one request runs the operation again (and
+refreshes what it reads) while the others still get the stored bytes, so a busy leaderboard
+never has every client miss at the moment it expires.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 from strawberry.types import ExecutionResult
 
-from gateway.cache import Cache
+from gateway.cache import Cache, Cached
 
 
 def operation_key(
@@ -24,23 +31,56 @@ def operation_key(
     return "result\x00" + hashlib.sha256(operation).hexdigest()
 
 
+MAX_REFRESHING = 10_000
+"""Most results being refreshed ahead at once (each is a key and a deadline)."""
+
+
 class ResultCache:
-    def __init__(self, cache: Cache, *, max_ttl: float) -> None:
+    def __init__(
+        self,
+        cache: Cache,
+        *,
+        max_ttl: float,
+        refresh_window: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._cache = cache
         self._max_ttl = max_ttl
+        self._refresh_window = refresh_window
+        self._clock = clock
+        self._refreshing: dict[str, float] = {}
 
     async def body(self, key: str) -> bytes | None:
-        """The response body of a cached result: ``{"data": ...}`` as sent."""
+        """The response body of a cached result: ``{"data": ...}`` as sent; None also for the
+        one request chosen to refresh a result about to expire."""
         cached = await self._cache.get(key)
-        return None if cached is None else bytes(cached.value)
+        if cached is None or self._chosen_to_refresh(key, cached):
+            return None
+        return bytes(cached.value)
 
     async def get(self, key: str) -> ExecutionResult | None:
-        body = await self.body(key)
-        return (
-            None if body is None else ExecutionResult(data=orjson.loads(body)["data"], errors=None)
-        )
+        """The cached result; None also while it is being refreshed (the request refreshing
+        it, chosen by :meth:`body` or here, runs the operation)."""
+        cached = await self._cache.get(key)
+        if (
+            cached is None
+            or self._refreshing.get(key, 0.0) > self._clock()
+            or self._chosen_to_refresh(key, cached)
+        ):
+            return None
+        return ExecutionResult(data=orjson.loads(cached.value)["data"], errors=None)
+
+    def _chosen_to_refresh(self, key: str, cached: Cached) -> bool:
+        now = self._clock()
+        if cached.ttl(now) >= self._refresh_window or self._refreshing.get(key, 0.0) > now:
+            return False
+        if len(self._refreshing) >= MAX_REFRESHING:
+            self._refreshing = {k: t for k, t in self._refreshing.items() if t > now}
+        self._refreshing[key] = now + self._refresh_window
+        return True
 
     async def put(self, key: str, result: ExecutionResult, freshness: float) -> None:
+        self._refreshing.pop(key, None)
         ttl = min(freshness, self._max_ttl)
         if result.errors or result.data is None or result.extensions or ttl <= 0:
             return

@@ -26,6 +26,9 @@ class SingleFlight(Generic[T]):
             future.add_done_callback(lambda done: self._finish(key, done))
         return await asyncio.shield(future)
 
+    def in_flight(self, key: str) -> bool:
+        return key in self._calls
+
     def _finish(self, key: str, done: asyncio.Future[T]) -> None:
         self._calls.pop(key, None)
         if not done.cancelled():

@@ -5,6 +5,10 @@ and its candidate pages are cached for ``cache_ttl_seconds``. Anything that can 
 (jobs in progress, the list of jobs, candidates of a job whose status is not known yet) is
 cached for ``active_cache_ttl_seconds`` at most, so a job's status is never staler than that.
 
+A hot answer is refreshed ahead: the first read in the last fifth of its active TTL (one
+second by default) fetches it again, while the others are answered from the cache, so busy
+pages never all miss at once when an answer expires.
+
 Reads are shared by every caller: authorization is decided before a read (a caller asks only
 for jobs it may see) and lists are filtered after it, so SageMaker's answer to a read is the
 same whoever asks. Ten teams looking at one job cost the calls of one.
@@ -25,12 +29,19 @@ from gateway.shapes import AWS
 
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
 MAX_KNOWN_JOBS = 100_000
+REFRESH_AHEAD = 0.2
+"""The part of the active TTL before expiry in which a hot answer is fetched again."""
 
 
 @dataclass(frozen=True, slots=True)
 class CachePolicy:
     terminal_ttl: float
     active_ttl: float
+
+    @property
+    def refresh_window(self) -> float:
+        """Seconds before expiry in which the next read refreshes an answer."""
+        return self.active_ttl * REFRESH_AHEAD
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +88,9 @@ class Upstream:
         key = f"{read.operation}\x00{read.canonical}"
         cached = await self._cache.get(key)
         if cached is not None:
-            return Answer(cached.value, cached.ttl(self._clock()))
+            ttl = cached.ttl(self._clock())
+            if ttl >= self._policy.refresh_window or self._in_flight.in_flight(key):
+                return Answer(cached.value, ttl)
         return await self._in_flight.do(key, lambda: self._fetch(key, read))
 
     async def _fetch(self, key: str, read: Read) -> Answer:

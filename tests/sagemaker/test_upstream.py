@@ -65,9 +65,34 @@ def test_a_job_in_progress_is_never_staler_than_the_active_ttl() -> None:
     up = upstream(sagemaker, clock)
     assert read(up, DESCRIBE)["AutoMLJobStatus"] == "InProgress"
     sagemaker.status = "Completed"
-    clock.now += 4.9
+    clock.now += 3.9
     assert read(up, DESCRIBE)["AutoMLJobStatus"] == "InProgress"  # cached
-    clock.now += 0.2
+    clock.now += 1.2
+    assert read(up, DESCRIBE)["AutoMLJobStatus"] == "Completed"
+    assert sagemaker.calls == ["describe_auto_ml_job_v2"] * 2
+
+
+def test_a_hot_answer_is_refreshed_by_one_read_before_it_expires() -> None:
+    """In the last fifth of the active TTL, the first read fetches the answer again while the
+    others are answered from the cache: a busy page never has every reader miss at once."""
+    sagemaker, clock = FakeSageMaker(), Clock()
+    up = upstream(sagemaker, clock)
+    read(up, DESCRIBE)
+    sagemaker.status = "Completed"
+    clock.now += 4.5  # 0.5 s left: inside the one-second window
+
+    async def at_once() -> list[str]:
+        sagemaker.gate = asyncio.Event()
+        first = asyncio.create_task(up.read(DESCRIBE))
+        await asyncio.sleep(0)
+        others = [(await up.read(DESCRIBE)).response["AutoMLJobStatus"] for _ in range(20)]
+        sagemaker.gate.set()
+        return [(await first).response["AutoMLJobStatus"], *others]
+
+    statuses = asyncio.run(at_once())
+    assert statuses == ["Completed"] + ["InProgress"] * 20  # no reader waited but the first
+    assert sagemaker.calls == ["describe_auto_ml_job_v2"] * 2
+    clock.now += 4.0  # the refreshed answer lives its own TTL
     assert read(up, DESCRIBE)["AutoMLJobStatus"] == "Completed"
     assert sagemaker.calls == ["describe_auto_ml_job_v2"] * 2
 
