@@ -17,7 +17,7 @@ from gateway.local.jobs import AutoMLJob
 from gateway.local.seed import LIVE_DEMO_DURATION, LIVE_DEMO_HEAD_START, seed_live_demo_job
 from gateway.shapes import AWS
 from tests.local.builders import tabular, unique_name, v1_job, v2_job, walk_candidates
-from tests.local.conftest import Call
+from tests.local.conftest import Call, make_client
 from tests.local.shapes import assert_valid
 from tests.local.test_reports import documentation_keys, expected_keys, s3_client
 
@@ -68,9 +68,11 @@ def test_a_tagged_job_runs_by_the_stores_clock() -> None:
     job = describe(store, "live-v1")
     assert (job["AutoMLJobStatus"], job["AutoMLJobSecondaryStatus"]) == ("InProgress", "Starting")
     assert job["CreationTime"] == START and "EndTime" not in job and "BestCandidate" not in job
+    assert "AutoMLJobArtifacts" not in job  # no candidate definitions, so no notebooks yet
     clock.advance(5)
     job = describe(store, "live-v1")
     assert job["AutoMLJobSecondaryStatus"] == "ModelTuning"
+    assert "DataExplorationNotebookLocation" in job["AutoMLJobArtifacts"]
     assert store.candidates("live-v1")
     (summary,) = store.list_auto_ml_jobs({})["AutoMLJobSummaries"]
     assert summary["AutoMLJobStatus"] == "InProgress"
@@ -246,3 +248,21 @@ def test_stopping_a_live_job_over_http(sagemaker: Any, call: Call) -> None:
     assert (job["AutoMLJobStatus"], job["AutoMLJobSecondaryStatus"]) == ("Stopped", "Stopped")
     assert {c["CandidateStatus"] for c in candidates} <= {"Completed", "Failed", "Stopped"}
     assert all(c["EndTime"] <= job["EndTime"] for c in candidates)
+
+
+def test_a_test_clock_fast_forwards_a_long_job_over_http() -> None:
+    clock = ManualClock()
+    with LocalSageMaker(seed=False, clock=clock) as local:
+        client = make_client(local)
+        client.create_auto_ml_job_v2(**v2_job("hour-long", tabular(50), Tags=duration_tag(3600)))
+        clock.advance(1800)
+        job = client.describe_auto_ml_job_v2(AutoMLJobName="hour-long")
+        assert (job["AutoMLJobStatus"], job["AutoMLJobSecondaryStatus"]) == (
+            "InProgress",
+            "ModelTuning",
+        )
+        assert 0 < len(walk_candidates(client, "hour-long", MaxResults=100)) < 50
+        clock.advance(1800)
+        job = client.describe_auto_ml_job_v2(AutoMLJobName="hour-long")
+        assert job["AutoMLJobStatus"] == "Completed"
+        assert job["EndTime"] == START + timedelta(hours=1)
