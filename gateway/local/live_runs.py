@@ -232,7 +232,7 @@ def observe(
     now = _ms(now)
     spec = live.spec
     stopping = stopped_at is not None and stopped_at < live.end and stopped_at <= now
-    cut = stopped_at if stopping else None
+    cut = _ms(stopped_at) if stopped_at is not None and stopping else None
     horizon = min(now, cut) if cut is not None else now
     built = finished if finished is not None else {}
     seed = job_metrics_seed(spec)

@@ -173,6 +173,7 @@ def poll(call: Call, name: str) -> tuple[AWS, list[AWS]]:
     """The job and all its candidates, each answer checked against botocore's model."""
     job, raw = call("DescribeAutoMLJobV2", AutoMLJobName=name)
     assert_valid("DescribeAutoMLJobV2", job, raw)
+    assert_valid("DescribeAutoMLJob", *call("DescribeAutoMLJob", AutoMLJobName=name))
     page, raw = call("ListCandidatesForAutoMLJob", AutoMLJobName=name, MaxResults=100)
     assert_valid("ListCandidatesForAutoMLJob", page, raw)
     return job, page["Candidates"]
