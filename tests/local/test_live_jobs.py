@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -267,3 +273,47 @@ def test_a_test_clock_fast_forwards_a_long_job_over_http() -> None:
         job = client.describe_auto_ml_job_v2(AutoMLJobName="hour-long")
         assert job["AutoMLJobStatus"] == "Completed"
         assert job["EndTime"] == START + timedelta(hours=1)
+
+
+@pytest.mark.slow
+def test_serve_local_shows_the_live_demo_job_running() -> None:
+    """What `make serve` runs: the gateway on a local SageMaker with the live demo job."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "GATEWAY_AUTH_MODE": "none", "GATEWAY_LOG_LEVEL": "warning"}
+    command = [sys.executable, "-m", "gateway", "serve", "--local", "--port", str(port)]
+    query = """query ($name: String!) {
+      autoMLJob(name: $name) { autoMLJobStatus autoMLJobSecondaryStatus }
+    }"""
+    with subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    ) as gateway:
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    request = urllib.request.Request(
+                        f"http://127.0.0.1:{port}/graphql",
+                        data=json.dumps(
+                            {"query": query, "variables": {"name": LIVE_DEMO_JOB}}
+                        ).encode(),
+                        headers={"Content-Type": "application/json"},
+                    )
+                    with urllib.request.urlopen(request, timeout=5) as response:
+                        body = json.loads(response.read())
+                    break
+                except OSError:
+                    assert gateway.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.2)
+        finally:
+            gateway.terminate()
+            gateway.wait(timeout=30)
+    assert body == {
+        "data": {
+            "autoMLJob": {
+                "autoMLJobStatus": "IN_PROGRESS",
+                "autoMLJobSecondaryStatus": "MODEL_TUNING",
+            }
+        }
+    }
