@@ -138,11 +138,14 @@ def cors(settings: Settings) -> list[Middleware]:
 
 
 def graphql_route(view: GraphQLView, graphiql: GraphiQL, authenticator: Authenticator) -> Route:
-    """``/graphql``: the IDE's page for browsers, else CSRF checks, authentication, the view."""
+    """``/graphql``: the IDE's page for browsers, else CSRF checks, authentication, the view.
+
+    Every method reaches the view, which refuses all but GET and POST with a coded error (the
+    router would answer in plain text)."""
     guards = [Middleware(CsrfGuard), Middleware(Authentication, authenticator=authenticator)]
     if graphiql.enabled:
         guards.insert(0, Middleware(GraphiQLPage, graphiql=graphiql, view=view))
-    return Route("/graphql", view, methods=["GET", "POST"], middleware=guards)
+    return Route("/graphql", view, middleware=guards)
 
 
 def create_app(

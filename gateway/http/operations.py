@@ -11,7 +11,6 @@ bits) and what no JSON encoder should produce (lone surrogates, invalid UTF-8).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,8 +68,19 @@ def _json_problem(error: orjson.JSONDecodeError) -> str:
     return f"is not valid JSON (line {error.lineno}, column {error.colno})"
 
 
-LONG_NUMBER = re.compile(rb"[0-9]{20}")
-"""A run of digits that may be an integer beyond 64 bits (2**64 has 20 digits)."""
+def _may_hold_big_integers(value: Any) -> bool:
+    """Whether a value orjson read holds a float as large as an integer beyond 64 bits, which
+    is what orjson makes of one: rare, and cheaper to find than to scan the text for."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if type(item) is dict:
+            pending.extend(item.values())
+        elif type(item) is list:
+            pending.extend(item)
+        elif type(item) is float and not -(2.0**63) < item < 2.0**63:
+            return True
+    return False
 
 
 def _check_int(literal: str) -> int:
@@ -103,9 +113,8 @@ def decode_json(data: bytes | str, where: str) -> Any:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as error:
         raise RequestError(f"{where} {_json_problem(error)}.") from None
-    raw = data.encode() if isinstance(data, str) else data
-    if LONG_NUMBER.search(raw):
-        _refuse_big_integers(raw, where)
+    if _may_hold_big_integers(value):
+        _refuse_big_integers(data.encode() if isinstance(data, str) else data, where)
     return value
 
 

@@ -117,13 +117,14 @@ class GraphQLView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         try:
-            if scope["method"] != "GET":
+            method = scope["method"]
+            if method == "POST":
                 body, receive = await buffered(receive)
                 read = await self._read_body(scope, body)
-            elif scope.get("query_string"):
+            elif method == "GET" and scope.get("query_string"):
                 read = await self._read_query(scope)
             else:
-                read = None  # the IDE's page, or a GET without an operation: Strawberry's
+                read = None  # the IDE's page, a GET without an operation, HEAD: Strawberry's
             if isinstance(read, Operation) and await self._send_stored(scope, read, send):
                 return
             reading = READ.set(read)
@@ -135,7 +136,8 @@ class GraphQLView(GraphQL[Context, None]):
             await send_error(send, error.status, error.message, error.code, DO_NOT_STORE)
             return
         except HTTPException as error:
-            await send_error(send, error.status_code, error.reason, "BAD_USER_INPUT", DO_NOT_STORE)
+            headers = DO_NOT_STORE | ({"allow": "GET, POST"} if error.status_code == 405 else {})
+            await send_error(send, error.status_code, error.reason, "BAD_USER_INPUT", headers)
             return
         if isinstance(response, StreamingResponse) or not isinstance(response, Response):
             await response(scope, receive, send)

@@ -220,3 +220,14 @@ def test_documents_the_depth_limiter_cannot_measure_are_refused_with_graphqls_wo
     errors = assert_coded(gateway.http.post("/graphql", json={"query": query}))
     assert errors and all(error["extensions"]["code"] == "BAD_USER_INPUT" for error in errors)
     assert any(fragment in error["message"] for error in errors), errors
+
+
+def test_other_methods_are_refused_with_a_code(gateway: GraphQLClient) -> None:
+    response = gateway.http.head("/graphql", params={"query": "{ __typename }"}, headers=PREFLIGHT)
+    assert response.status_code == 405
+    for method in ["PUT", "DELETE", "PATCH"]:
+        response = gateway.http.request(method, "/graphql", json={"query": "{ __typename }"})
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET, POST"
+        (error,) = assert_coded(response)
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
