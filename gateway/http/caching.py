@@ -27,6 +27,12 @@ def cache_control(seconds_valid: float) -> str:
     return f"private, max-age={math.floor(seconds_valid)}"
 
 
+def validity(tag: str, seconds_valid: float) -> dict[str, str]:
+    """The headers of a GET operation's answer. ``Vary: Authorization``: a browser signed in
+    anew, as someone else, must not be handed the previous caller's answer."""
+    return {"etag": tag, "cache-control": cache_control(seconds_valid), "vary": "Authorization"}
+
+
 def matches(if_none_match: str | None, tag: str) -> bool:
     """Whether an ``If-None-Match`` header names ``tag`` (weakly, as RFC 9110 asks for GET)."""
     if if_none_match is None:

@@ -25,7 +25,7 @@ from strawberry.types import ExecutionResult
 
 from gateway.access import ALL_JOBS
 from gateway.auth import Policy
-from gateway.http.caching import NO_STORE, cache_control, entity_tag, matches
+from gateway.http.caching import NO_STORE, entity_tag, matches, validity
 from gateway.http.errors import RequestError, send_error
 from gateway.http.headers import header
 from gateway.http.operations import (
@@ -186,16 +186,12 @@ class GraphQLView(GraphQL[Context, None]):
             await self._send(send, 200, [(b"cache-control", NO_STORE.encode())], stored.body)
             return True
         tag = entity_tag(stored.body)
-        headers = self._validity(tag, stored.seconds_left)
+        headers = [(k.encode(), v.encode()) for k, v in validity(tag, stored.seconds_left).items()]
         if matches(header(scope, b"if-none-match"), tag):
             await self._send(send, 304, headers, b"")
         else:
             await self._send(send, 200, headers, stored.body)
         return True
-
-    @staticmethod
-    def _validity(tag: str, seconds_left: float) -> list[tuple[bytes, bytes]]:
-        return [(b"etag", tag.encode()), (b"cache-control", cache_control(seconds_left).encode())]
 
     @staticmethod
     async def _send(
@@ -219,7 +215,7 @@ class GraphQLView(GraphQL[Context, None]):
         tag = entity_tag(bytes(response.body))
         if matches(header(scope, b"if-none-match"), tag):
             response = Response(status_code=304)
-        response.headers.update({"etag": tag, "cache-control": cache_control(seconds_valid)})
+        response.headers.update(validity(tag, seconds_valid))
         return response
 
     def _succeeded(self, name: str | None) -> None:

@@ -52,6 +52,7 @@ def test_a_get_carries_an_etag_and_the_datas_validity(gateway: GraphQLClient) ->
     assert first.status_code == 200 and "errors" not in first.json()
     assert re.fullmatch(r'"[0-9a-f]{32}"', first.headers["etag"])
     assert 0 < max_age(first) <= 300  # a finished job: GATEWAY_CACHE_TTL_SECONDS
+    assert first.headers["vary"] == "Authorization"
     warm = get(gateway, query)
     assert warm.headers["etag"] == first.headers["etag"]
     assert warm.content == first.content
@@ -66,6 +67,7 @@ def test_if_none_match_answers_304_without_sagemaker(gateway: GraphQLClient) -> 
     assert response.status_code == 304
     assert response.content == b""
     assert response.headers["etag"] == tag
+    assert response.headers["vary"] == "Authorization"
     assert 0 < max_age(response) <= 300
     assert get(gateway, query, **{"If-None-Match": f'"other", W/{tag}'}).status_code == 304
     assert upstream_calls() == calls
