@@ -18,9 +18,11 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from gateway.access import ALL_JOBS
@@ -158,7 +160,7 @@ class GraphQLView(GraphQL[Context, None]):
         """The operation with the text it runs: a persisted one's from its store."""
         persisted: PersistedOperations = scope["app"].state.persisted
         resolved = await persisted.resolve(operation)
-        if resolved.query is None:
+        if resolved.query is None or not resolved.query.strip():
             raise RequestError(NO_OPERATION)
         return resolved
 
@@ -262,9 +264,13 @@ class GraphQLView(GraphQL[Context, None]):
             result = stored_result(stored)
             seconds_valid = stored.seconds_left
         else:
-            result = await super().execute_single(
-                request, request_adapter, sub_response, context, root_value, request_data
-            )
+            try:
+                result = await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+            except HTTPException as error:
+                reason = plain_reason(error, request_data)
+                raise RequestError(reason, status=error.status_code) from None
             seconds_valid = await results.put(key, result, context.autopilot.freshness)
         request.scope[SECONDS_VALID] = seconds_valid
         outcome = "OK"
@@ -289,6 +295,23 @@ class GraphQLView(GraphQL[Context, None]):
             reports=request.app.state.reports,
         )
         return Context(request=request, autopilot=autopilot)
+
+
+def plain_reason(error: HTTPException, operation: GraphQLRequestData) -> str:
+    """Why Strawberry would not run an operation, saying what to change."""
+    cause = error.__cause__
+    if isinstance(cause, CannotGetOperationTypeError):
+        if operation.operation_name is not None:
+            return (
+                f"The document has no operation named {operation.operation_name!r}: "
+                "`operationName` must be the name of one of its operations."
+            )
+        return "The document has no operation to run, only fragments: add a query."
+    if isinstance(cause, InvalidOperationTypeError):
+        return f"A {cause.operation_type.value} cannot be sent with GET: send it as a JSON POST."
+    if isinstance(cause, MissingQueryError):
+        return NO_OPERATION
+    return error.reason
 
 
 def stored_result(stored: StoredResult) -> ExecutionResult:

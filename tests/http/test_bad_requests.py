@@ -168,14 +168,6 @@ def test_a_well_formed_get_still_runs(gateway: GraphQLClient) -> None:
     assert len(response.json()["data"]["autoMLJobs"]["edges"]) == 1
 
 
-def test_unknown_operation_names_are_bad_user_input(gateway: GraphQLClient) -> None:
-    response = post_raw(
-        gateway, json.dumps({"query": "query A { __typename }", "operationName": "B"})
-    )
-    errors = assert_coded(response)
-    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
-
-
 JOBS_AFTER = """query ($after: DateTime) {
   autoMLJobs(first: 1, creationTimeAfter: $after) { edges { node { autoMLJobName } } }
 }"""
@@ -231,3 +223,22 @@ def test_other_methods_are_refused_with_a_code(gateway: GraphQLClient) -> None:
         assert response.headers["allow"] == "GET, POST"
         (error,) = assert_coded(response)
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize(
+    ("payload", "fragment"),
+    [
+        ({"query": "fragment F on Query { __typename }"}, "no operation to run, only fragments"),
+        ({"query": "query A { __typename }", "operationName": "B"}, "no operation named 'B'"),
+        ({"query": "   "}, "send the GraphQL document as `query`"),
+    ],
+)
+def test_documents_strawberry_cannot_run_say_what_to_change(
+    gateway: GraphQLClient, payload: dict[str, str], fragment: str
+) -> None:
+    refused(post_raw(gateway, json.dumps(payload)), fragment)
+    refused(get(gateway, **payload), fragment)
+
+
+def test_a_mutation_by_get_is_told_to_use_post(gateway: GraphQLClient) -> None:
+    refused(get(gateway, query="mutation { x }"), "A mutation cannot be sent with GET", "POST")
