@@ -58,7 +58,8 @@ def requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
     )
     if not isinstance(persisted, dict):
         raise RequestError(f"{expected}.")
-    if persisted.get("version") != 1:
+    version = persisted.get("version")
+    if type(version) is not int or version != 1:
         raise RequestError(f"{expected}: only version 1 of persisted queries is supported.")
     digest = persisted.get("sha256Hash")
     if not isinstance(digest, str) or not SHA256.fullmatch(digest.lower()):

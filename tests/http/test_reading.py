@@ -101,6 +101,12 @@ def test_the_hash_is_read_in_either_case() -> None:
     assert requested_hash({"other": 1}) is None
 
 
+@pytest.mark.parametrize("version", [True, 1.0, "1", 2, None])
+def test_only_version_1_is_persisted_queries_version(version: object) -> None:
+    with pytest.raises(RequestError, match="only version 1"):
+        requested_hash({"persistedQuery": {"version": version, "sha256Hash": DIGEST}})
+
+
 async def test_a_query_registered_with_its_hash_is_found_by_it() -> None:
     operations = persisted()
     with pytest.raises(RequestError) as unknown:

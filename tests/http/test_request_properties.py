@@ -4,6 +4,7 @@ innards, and what is not a GraphQL request at all is refused with a 4xx."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 from urllib.parse import quote_from_bytes, urlencode
@@ -42,8 +43,13 @@ json_values = st.recursive(
     max_leaves=12,
 )
 members = st.sampled_from(QUERIES) | json_values
+hashes = st.sampled_from([hashlib.sha256(query.encode()).hexdigest() for query in QUERIES])
 persisted = st.fixed_dictionaries(
-    {"persistedQuery": st.fixed_dictionaries({"version": json_values, "sha256Hash": json_values})}
+    {
+        "persistedQuery": st.fixed_dictionaries(
+            {"version": st.just(1) | json_values, "sha256Hash": hashes | json_values}
+        )
+    }
 )
 operations = st.dictionaries(st.sampled_from(MEMBERS), members | persisted, max_size=4)
 bodies = operations | st.lists(operations | json_values, max_size=3) | json_values
