@@ -3,9 +3,10 @@
 A JSON POST body holds one operation (an object) or a batch (an array of objects); a GET holds
 one in its query parameters, ``variables`` and ``extensions`` as JSON. Anything else is refused
 with a :class:`~gateway.http.errors.RequestError` whose message says what to send instead,
-naming the member or query parameter at fault. JSON is read by orjson, which refuses what a
-client could use to exhaust the server (nesting deeper than 1024 levels, integers beyond 64
-bits) and what no JSON encoder should produce (lone surrogates, invalid UTF-8).
+naming the member or query parameter at fault. JSON is read by orjson, which refuses nesting
+deeper than 1024 levels (what a client could use to exhaust the server) and what no JSON
+encoder should produce (lone surrogates, invalid UTF-8); integers beyond 64 bits, which it
+would silently read as floats, are refused too.
 """
 
 from __future__ import annotations
