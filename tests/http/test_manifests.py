@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,3 +75,21 @@ def test_the_manifest_is_read_at_start_up(tmp_path: Path) -> None:
 def test_trusted_only_needs_a_manifest() -> None:
     with pytest.raises(ValidationError, match="trusted_documents_only needs GATEWAY_TRUSTED_DOC"):
         Settings(auth_mode="none", trusted_documents_only=True)
+
+
+def test_serve_refuses_a_broken_manifest_in_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "operations.json"
+    broken.write_text('{"abc": "{ nope "}')
+    env = {**os.environ, "GATEWAY_AUTH_MODE": "none", "GATEWAY_TRUSTED_DOCUMENTS": str(broken)}
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Invalid configuration: GATEWAY_TRUSTED_DOCUMENTS:" in result.stderr
+    assert "document 'abc' is not valid GraphQL" in result.stderr
+    assert "Traceback" not in result.stderr
