@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from gateway.http.manifests import ManifestError, load_trusted_documents
 from gateway.observability import configure_logging
 from gateway.settings import Settings
 
@@ -52,6 +54,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             settings = Settings()
         except ValidationError as error:
             sys.exit(f"Invalid configuration:\n{error}")
+        if settings.trusted_documents is not None:
+            try:
+                load_trusted_documents(Path(settings.trusted_documents))
+            except ManifestError as error:
+                sys.exit(f"Invalid configuration: GATEWAY_TRUSTED_DOCUMENTS: {error}")
         _serve(settings, args.host, args.port, local=args.local)
 
 

@@ -25,6 +25,8 @@ from gateway.http.access_log import AccessLog
 from gateway.http.authentication import Authentication
 from gateway.http.body_limit import BodyLimit
 from gateway.http.csrf import PREFLIGHT_HEADERS, CsrfGuard
+from gateway.http.manifests import load_trusted_documents
+from gateway.http.persisted import PersistedOperations
 from gateway.http.request_ids import RequestIds
 from gateway.http.view import GraphQLView
 from gateway.observability import configure_logging
@@ -85,17 +87,20 @@ def sagemaker_cache(settings: Settings) -> MemoryCache:
     )
 
 
-def result_cache(settings: Settings) -> ResultCache:
-    store = MemoryCache(
+def results_store(settings: Settings) -> MemoryCache:
+    """Where whole results are kept, and the queries clients persist (APQ)."""
+    return MemoryCache(
         "results",
         max_entries=settings.result_cache_max_entries,
         max_bytes=int(settings.result_cache_max_megabytes * 2**20),
     )
-    return ResultCache(
-        store,
-        max_ttl=settings.cache_ttl_seconds,
-        refresh_window=cache_policy(settings).refresh_window,
-    )
+
+
+def trusted_documents(settings: Settings) -> Mapping[str, str]:
+    """The manifest's documents; ValueError (naming the file) when it cannot be used."""
+    if settings.trusted_documents is None:
+        return {}
+    return load_trusted_documents(Path(settings.trusted_documents))
 
 
 def cache_policy(settings: Settings) -> CachePolicy:
@@ -133,11 +138,14 @@ def cors(settings: Settings) -> list[Middleware]:
 
 
 def graphql_route(view: GraphQLView, graphiql: GraphiQL, authenticator: Authenticator) -> Route:
-    """``/graphql``: the IDE's page for browsers, else CSRF checks, authentication, the view."""
+    """``/graphql``: the IDE's page for browsers, else CSRF checks, authentication, the view.
+
+    Every method reaches the view, which refuses all but GET and POST with a coded error (the
+    router would answer in plain text)."""
     guards = [Middleware(CsrfGuard), Middleware(Authentication, authenticator=authenticator)]
     if graphiql.enabled:
         guards.insert(0, Middleware(GraphiQLPage, graphiql=graphiql, view=view))
-    return Route("/graphql", view, methods=["GET", "POST"], middleware=guards)
+    return Route("/graphql", view, middleware=guards)
 
 
 def create_app(
@@ -151,6 +159,7 @@ def create_app(
     ``graphiql_assets`` is where GraphiQL's bundles were built; tests point it elsewhere.
     """
     authenticator, policy = authentication(settings)
+    trusted = trusted_documents(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, Any]]:
@@ -162,7 +171,15 @@ def create_app(
             app.state.upstream = Upstream(
                 sagemaker, sagemaker_cache(settings), cache_policy(settings)
             )
-            app.state.results = result_cache(settings)
+            store = results_store(settings)
+            app.state.results = ResultCache(
+                store,
+                max_ttl=settings.cache_ttl_seconds,
+                refresh_window=cache_policy(settings).refresh_window,
+            )
+            app.state.persisted = PersistedOperations(
+                store, trusted, trusted_only=settings.trusted_documents_only
+            )
             app.state.readiness = Readiness(
                 sagemaker, cache_seconds=settings.readiness_cache_seconds
             )

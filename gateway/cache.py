@@ -29,6 +29,7 @@ CACHE_BYTES = Gauge("gateway_cache_bytes", "Bytes held in a cache, by cache.", [
 class Cached:
     value: Any
     expires_at: float
+    """On :func:`time.monotonic`'s clock, unless the store was given another."""
 
     def ttl(self, now: float) -> float:
         return self.expires_at - now

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -35,6 +36,14 @@ MAX_REFRESHING = 10_000
 """Most results being refreshed ahead at once (each is a key and a deadline)."""
 
 
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    body: bytes
+    """The response body: ``{"data": ...}`` as sent."""
+    seconds_left: float
+    """How long the result stays valid: what HTTP caches may keep it for."""
+
+
 class ResultCache:
     def __init__(
         self,
@@ -44,34 +53,28 @@ class ResultCache:
         refresh_window: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` is the one the store's expiry times are on (see :class:`Cached`)."""
         self._cache = cache
         self._max_ttl = max_ttl
         self._refresh_window = refresh_window
         self._clock = clock
         self._refreshing: dict[str, float] = {}
 
-    async def body(self, key: str) -> bytes | None:
-        """The response body of a cached result: ``{"data": ...}`` as sent; None also for the
-        one request chosen to refresh a result about to expire."""
+    async def lookup(self, key: str, *, refreshing_misses: bool = False) -> StoredResult | None:
+        """The stored result, or None: when there is none, for the one request chosen to
+        refresh a result about to expire, and, with ``refreshing_misses`` (the operation's
+        own way, which the chosen request takes next), while a refresh is under way."""
         cached = await self._cache.get(key)
-        if cached is None or self._chosen_to_refresh(key, cached):
+        if cached is None:
             return None
-        return bytes(cached.value)
-
-    async def get(self, key: str) -> ExecutionResult | None:
-        """The cached result; None also while it is being refreshed (the request refreshing
-        it, chosen by :meth:`body` or here, runs the operation)."""
-        cached = await self._cache.get(key)
-        if (
-            cached is None
-            or self._refreshing.get(key, 0.0) > self._clock()
-            or self._chosen_to_refresh(key, cached)
-        ):
-            return None
-        return ExecutionResult(data=orjson.loads(cached.value)["data"], errors=None)
-
-    def _chosen_to_refresh(self, key: str, cached: Cached) -> bool:
         now = self._clock()
+        if refreshing_misses and self._refreshing.get(key, 0.0) > now:
+            return None
+        if self._chosen_to_refresh(key, cached, now):
+            return None
+        return StoredResult(bytes(cached.value), max(0.0, cached.ttl(now)))
+
+    def _chosen_to_refresh(self, key: str, cached: Cached, now: float) -> bool:
         if cached.ttl(now) >= self._refresh_window or self._refreshing.get(key, 0.0) > now:
             return False
         if len(self._refreshing) >= MAX_REFRESHING:
@@ -79,10 +82,12 @@ class ResultCache:
         self._refreshing[key] = now + self._refresh_window
         return True
 
-    async def put(self, key: str, result: ExecutionResult, freshness: float) -> None:
+    async def put(self, key: str, result: ExecutionResult, freshness: float) -> float:
+        """Keeps a result without errors; returns how long it stays valid (0: not at all)."""
         self._refreshing.pop(key, None)
         ttl = min(freshness, self._max_ttl)
         if result.errors or result.data is None or result.extensions or ttl <= 0:
-            return
+            return 0.0
         body = orjson.dumps({"data": result.data})
         await self._cache.set(key, body, ttl=ttl, size=len(body))
+        return ttl

@@ -80,6 +80,17 @@ class Settings(BaseSettings):
         ge=0,
         description="Most bytes of whole GraphQL results kept in the result cache, in MiB.",
     )
+    trusted_documents: str | None = Field(
+        None,
+        description="Path of the manifest of the operations the app ships (Relay's "
+        "`persistedQueries` JSON or Apollo's persisted-query manifest): requests may name "
+        "them by id.",
+    )
+    trusted_documents_only: bool = Field(
+        False,
+        description="Run only the trusted documents; any other operation is refused with "
+        "`PERSISTED_QUERY_NOT_ALLOWED` (the production profile of a public frontend).",
+    )
     max_batch_operations: int = Field(
         10, ge=1, description="Most operations in one batched request (a JSON array)."
     )
@@ -210,6 +221,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "auth_mode proxy with GATEWAY_FORWARDED_ALLOW_IPS=* would let any client choose "
                 "the address checked against GATEWAY_TRUSTED_PROXIES; leave it empty"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _trusted_only_has_documents(self) -> Settings:
+        if self.trusted_documents_only and self.trusted_documents is None:
+            raise ValueError(
+                "trusted_documents_only needs GATEWAY_TRUSTED_DOCUMENTS, the manifest of the "
+                "operations that may run"
             )
         return self
 

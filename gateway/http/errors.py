@@ -10,6 +10,16 @@ from starlette.types import Send
 from gateway.observability import request_id
 
 
+class RequestError(Exception):
+    """A request refused before any operation runs; its message says what to send instead."""
+
+    def __init__(self, message: str, *, status: int = 400, code: str = "BAD_USER_INPUT") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
 def error_body(message: str, code: str) -> bytes:
     extensions = {"code": code, "requestId": request_id.get()}
     return orjson.dumps({"data": None, "errors": [{"message": message, "extensions": extensions}]})

@@ -1,32 +1,61 @@
-"""The GraphQL view: Strawberry's ASGI view with the gateway's context, errors and result cache."""
+"""The GraphQL view: Strawberry's ASGI view with the gateway's context, errors and result cache.
+
+The view reads every request itself (:mod:`gateway.http.operations`), fills in persisted
+operations (:mod:`gateway.http.persisted`) and answers from the result cache when it can, all
+before Strawberry; Strawberry then runs what is left from the operations the view read.
+"""
 
 from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from prometheus_client import Counter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from gateway.access import ALL_JOBS
 from gateway.auth import Policy
-from gateway.http.errors import send_error
+from gateway.http.caching import NO_STORE, entity_tag, matches, validity
+from gateway.http.errors import RequestError, send_error
+from gateway.http.headers import header
+from gateway.http.operations import (
+    DOCUMENT_ID_MEMBERS,
+    Operation,
+    operation_from_query_params,
+    operations_from_body,
+)
+from gateway.http.persisted import PersistedOperations
 from gateway.observability import GRAPHQL_OPERATIONS
-from gateway.results import ResultCache, operation_key
+from gateway.results import ResultCache, StoredResult, operation_key
 from gateway.sagemaker.autopilot import Autopilot
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.upstream import Upstream
 from gateway.schema import Context
+from gateway.schema.errors import coded
 from gateway.settings import Settings
 
-CACHEABLE_MEMBERS = frozenset({"query", "variables", "operationName"})
 MAX_COUNTED_NAMES = 1024  # operation names whose success counter is kept at hand
+READ: ContextVar[Operation | list[Operation] | None] = ContextVar("read", default=None)
+"""What the view read from the request it is answering, for Strawberry."""
+SECONDS_VALID = "gateway.seconds_valid"  # the scope's key for how long the answer is valid
+NO_OPERATION = (
+    "The request has no operation: send the GraphQL document as `query`, or a persisted "
+    "document's id as `documentId`."
+)
+PERSISTED_PARAMETERS = ("extensions", *DOCUMENT_ID_MEMBERS)
+DO_NOT_STORE = {"cache-control": NO_STORE}
 
 
 async def buffered(receive: Receive) -> tuple[bytes, Receive]:
@@ -48,8 +77,19 @@ async def buffered(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
+def request_data(operation: Operation, protocol: Any = "http") -> GraphQLRequestData:
+    return GraphQLRequestData(
+        query=operation.query,
+        variables=operation.variables,
+        operation_name=operation.operation_name,
+        extensions=operation.extensions,
+        protocol=protocol,
+    )
+
+
 class GraphQLView(GraphQL[Context, None]):
-    """Reads ``upstream`` and ``results`` from the app's state, which its lifespan sets."""
+    """Reads ``upstream``, ``results`` and ``persisted`` from the app's state, which its
+    lifespan sets."""
 
     def __init__(
         self, schema: BaseSchema, settings: Settings, cursors: CursorCodec, policy: Policy
@@ -61,61 +101,124 @@ class GraphQLView(GraphQL[Context, None]):
         self._policy = policy
         self._ok: dict[str | None, Counter] = {}
 
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Strawberry's rule, but a GET of a persisted operation (which has no ``query``) is
+        a request for its result, whatever its ``Accept``: ``fetch`` sends ``*/*``."""
+        params = request.query_params
+        return super().should_render_graphql_ide(request) and not any(
+            name in params for name in PERSISTED_PARAMETERS
+        )
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Strawberry answers protocol errors (bad JSON, too many operations) in plain text;
-        clients get them as GraphQL errors with a code, like every other error."""
+        """Every refusal is a GraphQL error with a code (Strawberry answers its own protocol
+        errors in plain text), and no answer but a GET operation's may be stored."""
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        if scope["method"] == "POST":
-            body, receive = await buffered(receive)
-            if await self._send_cached(scope, body, send):
-                return
-        request = Request(scope, receive)
         try:
-            response = await self.run(request)
-        except HTTPException as error:
-            await send_error(send, error.status_code, error.reason, "BAD_USER_INPUT")
+            method = scope["method"]
+            if method == "POST":
+                body, receive = await buffered(receive)
+                read = await self._read_body(scope, body)
+            elif method == "GET" and scope.get("query_string"):
+                read = await self._read_query(scope)
+            else:
+                read = None  # the IDE's page, a GET without an operation, HEAD: Strawberry's
+            if isinstance(read, Operation) and await self._send_stored(scope, read, send):
+                return
+            reading = READ.set(read)
+            try:
+                response = await self.run(Request(scope, receive))
+            finally:
+                READ.reset(reading)
+        except RequestError as error:
+            await send_error(send, error.status, error.message, error.code, DO_NOT_STORE)
             return
-        await response(scope, receive, send)
+        except HTTPException as error:
+            headers = DO_NOT_STORE | ({"allow": "GET, POST"} if error.status_code == 405 else {})
+            await send_error(send, error.status_code, error.reason, "BAD_USER_INPUT", headers)
+            return
+        if isinstance(response, StreamingResponse) or not isinstance(response, Response):
+            await response(scope, receive, send)
+            return
+        await self._with_validity(scope, response)(scope, receive, send)
+
+    async def _read_body(self, scope: Scope, body: bytes) -> Operation | list[Operation]:
+        parsed = operations_from_body(body, max_batch=self._settings.max_batch_operations)
+        if isinstance(parsed, list):
+            return [await self._filled(scope, operation) for operation in parsed]
+        return await self._filled(scope, parsed)
+
+    async def _read_query(self, scope: Scope) -> Operation:
+        return await self._filled(scope, operation_from_query_params(Request(scope).query_params))
+
+    @staticmethod
+    async def _filled(scope: Scope, operation: Operation) -> Operation:
+        """The operation with the text it runs: a persisted one's from its store."""
+        persisted: PersistedOperations = scope["app"].state.persisted
+        resolved = await persisted.resolve(operation)
+        if resolved.query is None or not resolved.query.strip():
+            raise RequestError(NO_OPERATION)
+        return resolved
 
     def _scope(self, scope: Scope) -> str:
         caller = scope.get("state", {}).get("caller")
         return ALL_JOBS.scope if caller is None else self._policy.for_caller(caller).scope
 
-    async def _send_cached(self, scope: Scope, body: bytes, send: Send) -> bool:
-        """Sends the stored answer to a JSON POST of one operation answered recently, if any:
-        no Strawberry and no GraphQL work, the cheapest answer this gateway gives.
-
-        Anything unusual (a batch, bad JSON, extensions) takes Strawberry's path, which
-        reports errors as usual and still reuses the cached result.
-        """
-        try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return False
-        if type(payload) is not dict or not payload.keys() <= CACHEABLE_MEMBERS:
-            return False
-        query, variables = payload.get("query"), payload.get("variables")
-        name = payload.get("operationName")
-        if not (
-            isinstance(query, str)
-            and (variables is None or isinstance(variables, dict))
-            and (name is None or isinstance(name, str))
+    async def _send_stored(self, scope: Scope, operation: Operation, send: Send) -> bool:
+        """Sends the stored answer to an operation answered recently, if any: no Strawberry
+        and no GraphQL work, the cheapest answer this gateway gives (a 304 to a GET whose
+        client holds it already)."""
+        if self._stream_transport_map and self._get_stream_transport_from_headers(
+            Request(scope).headers
         ):
             return False
         results: ResultCache = scope["app"].state.results
-        answer = await results.body(operation_key(self._scope(scope), query, variables, name))
-        if answer is None:
+        key = operation_key(
+            self._scope(scope), operation.query, operation.variables, operation.operation_name
+        )
+        stored = await results.lookup(key)
+        if stored is None:
             return False
-        self._succeeded(name)
-        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(answer))]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": answer})
+        self._succeeded(operation.operation_name)
+        if scope["method"] != "GET":
+            await self._send(send, 200, [(b"cache-control", NO_STORE.encode())], stored.body)
+            return True
+        tag = entity_tag(stored.body)
+        headers = [(k.encode(), v.encode()) for k, v in validity(tag, stored.seconds_left).items()]
+        if matches(header(scope, b"if-none-match"), tag):
+            await self._send(send, 304, headers, b"")
+        else:
+            await self._send(send, 200, headers, stored.body)
         return True
+
+    @staticmethod
+    async def _send(
+        send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> None:
+        if status != 304:
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(body)),
+                *headers,
+            ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _with_validity(self, scope: Scope, response: Response) -> Response:
+        """Strawberry's answer with its caching headers; a 304 if a GET's client holds it."""
+        seconds_valid = scope.get(SECONDS_VALID, 0.0)
+        if scope["method"] != "GET" or response.status_code != 200 or seconds_valid <= 0:
+            response.headers["cache-control"] = NO_STORE
+            return response
+        tag = entity_tag(bytes(response.body))
+        if matches(header(scope, b"if-none-match"), tag):
+            response = Response(status_code=304)
+        response.headers.update(validity(tag, seconds_valid))
+        return response
 
     def _succeeded(self, name: str | None) -> None:
         counter = self._ok.get(name)
@@ -124,6 +227,21 @@ class GraphQLView(GraphQL[Context, None]):
             if len(self._ok) < MAX_COUNTED_NAMES:
                 self._ok[name] = counter
         counter.inc()
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """What :meth:`__call__` read, for Strawberry, in the stream protocol it asks for."""
+        read = READ.get()
+        if read is None:
+            raise RequestError(NO_OPERATION)
+        transport = self._get_stream_transport_from_headers(request.headers)
+        protocol = transport.protocol if transport else "http"
+        if isinstance(read, list):
+            if protocol != "http":
+                raise RequestError("A batch cannot be streamed: send its operations one by one.")
+            return [request_data(operation) for operation in read]
+        return request_data(read, protocol)
 
     async def execute_single(
         self,
@@ -141,14 +259,23 @@ class GraphQLView(GraphQL[Context, None]):
             request_data.variables,
             request_data.operation_name,
         )
-        result = await results.get(key)
-        if result is None:
-            result = await super().execute_single(
-                request, request_adapter, sub_response, context, root_value, request_data
-            )
-            await results.put(key, result, context.autopilot.freshness)
+        stored = await results.lookup(key, refreshing_misses=True)
+        if stored is not None:
+            result = stored_result(stored)
+            seconds_valid = stored.seconds_left
+        else:
+            try:
+                result = await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+            except HTTPException as error:
+                reason = plain_reason(error, request_data)
+                raise RequestError(reason, status=error.status_code) from None
+            seconds_valid = await results.put(key, result, context.autopilot.freshness)
+        request.scope[SECONDS_VALID] = seconds_valid
         outcome = "OK"
         if result.errors:
+            result.errors = coded(result.errors)
             outcome = str((result.errors[0].extensions or {}).get("code", "INTERNAL"))
         GRAPHQL_OPERATIONS.labels(request_data.operation_name or "anonymous", outcome).inc()
         return result
@@ -168,3 +295,24 @@ class GraphQLView(GraphQL[Context, None]):
             reports=request.app.state.reports,
         )
         return Context(request=request, autopilot=autopilot)
+
+
+def plain_reason(error: HTTPException, operation: GraphQLRequestData) -> str:
+    """Why Strawberry would not run an operation, saying what to change."""
+    cause = error.__cause__
+    if isinstance(cause, CannotGetOperationTypeError):
+        if operation.operation_name is not None:
+            return (
+                f"The document has no operation named {operation.operation_name!r}: "
+                "`operationName` must be the name of one of its operations."
+            )
+        return "The document has no operation to run, only fragments: add a query."
+    if isinstance(cause, InvalidOperationTypeError):
+        return f"A {cause.operation_type.value} cannot be sent with GET: send it as a JSON POST."
+    if isinstance(cause, MissingQueryError):
+        return NO_OPERATION
+    return error.reason
+
+
+def stored_result(stored: StoredResult) -> ExecutionResult:
+    return ExecutionResult(data=orjson.loads(stored.body)["data"], errors=None)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import ASTValidationRule, GraphQLError
+from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaxTokensLimiter,
     ValidationCache,
-    max_aliases,
-    query_depth_limiter,
 )
 from strawberry.schema.config import BatchingConfig, StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -21,7 +19,9 @@ from gateway.schema.context import Context
 from gateway.schema.documents import DocumentCache, ParseCache
 from gateway.schema.errors import ErrorCodes, log_errors
 from gateway.schema.execution import PlannedExecutionContext
+from gateway.schema.limits import limit_rules
 from gateway.schema.query import Query
+from gateway.schema.scalars import SCALAR_OVERRIDES
 from gateway.settings import Settings
 
 CACHED_OPERATIONS = 256
@@ -35,23 +35,17 @@ class GatewaySchema(Schema):
         log_errors(errors, execution_context)
 
 
-def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
-    """The depth and alias limits as validation rules, built once: validation results are
-    cached by their rules, so rules built per request would never hit the cache."""
-    return [
-        query_depth_limiter.create_validator(settings.max_query_depth, should_ignore=None),
-        max_aliases.create_validator(settings.max_aliases),
-    ]
-
-
 def build_schema(settings: Settings | None = None) -> Schema:
     """The schema; ``settings`` adds its limits, caches and operation batching."""
     if settings is None:
         return GatewaySchema(
-            query=Query, extensions=[ErrorCodes], execution_context_class=PlannedExecutionContext
+            query=Query,
+            extensions=[ErrorCodes],
+            execution_context_class=PlannedExecutionContext,
+            scalar_overrides=SCALAR_OVERRIDES,
         )
     documents = DocumentCache(maxsize=CACHED_OPERATIONS)
-    rules = limit_rules(settings)
+    rules = limit_rules(settings.max_query_depth, settings.max_aliases)
     extensions: list[Any] = [
         ErrorCodes,
         lambda: ParseCache(documents),
@@ -65,6 +59,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         query=Query,
         extensions=extensions,
         execution_context_class=PlannedExecutionContext,
+        scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(
             batching_config=BatchingConfig(max_operations=settings.max_batch_operations),
             disable_field_suggestions=not settings.field_suggestions,

@@ -61,3 +61,22 @@ class ErrorCodes(MaskErrors):
             extensions["requestId"] = rid
             error.extensions = extensions
         return processed
+
+
+def coded(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """The errors with a code each: one Strawberry raised outside the extensions' hooks (a
+    validation rule that broke, say) carries Python's text, so it is logged and masked."""
+    if all((error.extensions or {}).get("code") for error in errors):
+        return errors
+    masked = []
+    for error in errors:
+        if (error.extensions or {}).get("code"):
+            masked.append(error)
+            continue
+        logger.error("Uncoded error before execution", exc_info=error.original_error or error)
+        masked.append(
+            GraphQLError(
+                INTERNAL_MESSAGE, extensions={"code": "INTERNAL", "requestId": request_id.get()}
+            )
+        )
+    return masked

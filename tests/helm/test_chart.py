@@ -243,6 +243,65 @@ def test_config_changes_roll_the_pods(render: Render, default_manifests: list[Ma
     assert checksum(render("--set", "podLabels.team=ml")) == checksum(default_manifests)
 
 
+# Trusted documents
+
+MANIFEST = {"status-1": '{ autoMLJob(name: "a") { autoMLJobStatus } }'}
+TRUSTED_DIR = "/etc/autopilot-gateway/trusted-documents"
+
+
+def test_an_inline_manifest_is_a_configmap_mounted_read_only(render: Render) -> None:
+    manifests = render("--set-json", f"trustedDocuments.manifest={json.dumps(MANIFEST)}")
+    settings, documents = sorted(
+        of_kind(manifests, "ConfigMap"), key=lambda m: len(m["metadata"]["name"])
+    )
+    assert documents["metadata"]["name"] == "autopilot-gateway-trusted-documents"
+    assert json.loads(documents["data"]["manifest.json"]) == MANIFEST
+    assert settings["data"]["GATEWAY_TRUSTED_DOCUMENTS"] == f"{TRUSTED_DIR}/manifest.json"
+    spec = pod_spec(manifests)
+    (volume,) = [v for v in spec["volumes"] if v["name"] == "trusted-documents"]
+    assert volume["configMap"] == {
+        "name": "autopilot-gateway-trusted-documents",
+        "items": [{"key": "manifest.json", "path": "manifest.json"}],
+    }
+    (mount,) = [
+        m for m in gateway_container(manifests)["volumeMounts"] if m["name"] == "trusted-documents"
+    ]
+    assert mount == {"name": "trusted-documents", "mountPath": TRUSTED_DIR, "readOnly": True}
+    for version in SCHEMA_VERSIONS:
+        kubernetes_validate.validate(documents, version, strict=True)
+
+
+def test_a_manifest_given_as_json_text_is_kept_as_it_is(render: Render) -> None:
+    text = json.dumps(MANIFEST, indent=2)
+    manifests = render("--set-json", f"trustedDocuments.manifest={json.dumps(text)}")
+    (documents,) = [
+        m for m in of_kind(manifests, "ConfigMap") if "trusted" in m["metadata"]["name"]
+    ]
+    assert documents["data"]["manifest.json"] == text
+
+
+def test_a_new_manifest_rolls_the_pods(render: Render) -> None:
+    def annotation(manifest: dict[str, str]) -> str:
+        manifests = render("--set-json", f"trustedDocuments.manifest={json.dumps(manifest)}")
+        template = one(manifests, "Deployment")["spec"]["template"]
+        value: str = template["metadata"]["annotations"]["checksum/trusted-documents"]
+        return value
+
+    assert annotation(MANIFEST) != annotation({"status-2": MANIFEST["status-1"]})
+
+
+def test_an_existing_configmap_is_mounted_and_none_rendered(all_manifests: list[Manifest]) -> None:
+    (volume,) = [v for v in pod_spec(all_manifests)["volumes"] if v["name"] == "trusted-documents"]
+    assert volume["configMap"]["name"] == "web-app-operations"
+    assert volume["configMap"]["items"] == [{"key": "operations.json", "path": "operations.json"}]
+    assert len(of_kind(all_manifests, "ConfigMap")) == 1
+
+
+def test_without_a_manifest_nothing_is_mounted(default_manifests: list[Manifest]) -> None:
+    assert [v["name"] for v in pod_spec(default_manifests)["volumes"]] == ["tmp"]
+    assert "GATEWAY_TRUSTED_DOCUMENTS" not in one(default_manifests, "ConfigMap")["data"]
+
+
 # Settings and secrets
 
 EXPECTED_CONFIG = {
@@ -261,6 +320,8 @@ EXPECTED_CONFIG = {
     "GATEWAY_CACHE_MAX_MEGABYTES": "128",
     "GATEWAY_RESULT_CACHE_MAX_ENTRIES": "1000",
     "GATEWAY_RESULT_CACHE_MAX_MEGABYTES": "32",
+    "GATEWAY_TRUSTED_DOCUMENTS": "/etc/autopilot-gateway/trusted-documents/operations.json",
+    "GATEWAY_TRUSTED_DOCUMENTS_ONLY": "true",
     "GATEWAY_MAX_BATCH_OPERATIONS": "5",
     "GATEWAY_DEFAULT_PAGE_SIZE": "50",
     "GATEWAY_MAX_PAGE_SIZE": "500",
@@ -519,6 +580,10 @@ def test_schema_refuses_bad_values(run_helm: RunHelm, setting: str, mentioned: s
         (
             ("podDisruptionBudget.minAvailable=1",),
             "set maxUnavailable or minAvailable, not both",
+        ),
+        (
+            ("trustedDocuments.existingConfigMap=ops", "trustedDocuments.manifest=x"),
+            "trustedDocuments: set manifest or existingConfigMap, not both",
         ),
     ],
 )

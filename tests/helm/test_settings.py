@@ -262,6 +262,7 @@ REFUSED = [
     ({"sagemakerMaxAttempts": 4}, "more than requestTimeoutSeconds (30)"),
     ({"requestTimeoutSeconds": 29.5}, "more than requestTimeoutSeconds (29.5)"),
     ({"defaultPageSize": 1001}, "config.defaultPageSize (1001) must not exceed"),
+    ({"trustedDocumentsOnly": True}, "config.trustedDocumentsOnly needs a manifest"),
     # Bounds and enums of single settings.
     ({"sagemakerMaxAttempts": 11}, "/config/sagemakerMaxAttempts"),
     ({"sagemakerConnectTimeoutSeconds": 0}, "/config/sagemakerConnectTimeoutSeconds"),
@@ -305,6 +306,7 @@ ACCEPTED = [
     {"trustedProxies": "10.0.0.0/8, fd00::/8", "corsAllowOrigins": "https://a.example.com"},
     {"authzPolicy": '{"team": ["churn-*"]}', "defaultPageSize": 1000},
     {"maxRequestBytes": 1024, "workers": 64, "jwtLeewaySeconds": 300, "maxAliases": 0},
+    {"trustedDocumentsOnly": True, "trustedDocuments": "/srv/operations.json"},
 ]
 
 

@@ -109,7 +109,7 @@ def test_a_batch_above_the_cap_is_refused(fresh_gateway: GraphQLClient) -> None:
     response = fresh_gateway.http.post("/graphql", json=[operation] * 11)
     assert response.status_code == 400
     error = response.json()["errors"][0]
-    assert "Too many operations" in error["message"]
+    assert "A batch may hold at most 10 operations" in error["message"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
 

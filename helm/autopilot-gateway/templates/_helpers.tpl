@@ -109,6 +109,28 @@ are, numbers without float formatting, booleans as true/false.
 {{- end }}
 {{- end }}
 
+{{/* The ConfigMap holding the trusted documents' manifest, if any: the given one or the chart's. */}}
+{{- define "autopilot-gateway.trustedDocumentsConfigMap" -}}
+{{- if .Values.trustedDocuments.existingConfigMap }}
+{{- .Values.trustedDocuments.existingConfigMap }}
+{{- else if not (kindIs "invalid" .Values.trustedDocuments.manifest) }}
+{{- printf "%s-trusted-documents" (include "autopilot-gateway.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{- define "autopilot-gateway.trustedDocumentsDir" -}}
+/etc/autopilot-gateway/trusted-documents
+{{- end }}
+
+{{/* GATEWAY_TRUSTED_DOCUMENTS: config.trustedDocuments, else the mounted manifest, if any. */}}
+{{- define "autopilot-gateway.trustedDocumentsPath" -}}
+{{- if .Values.config.trustedDocuments }}
+{{- .Values.config.trustedDocuments }}
+{{- else if include "autopilot-gateway.trustedDocumentsConfigMap" . }}
+{{- printf "%s/%s" (include "autopilot-gateway.trustedDocumentsDir" .) .Values.trustedDocuments.key }}
+{{- end }}
+{{- end }}
+
 {{/* Checks across values that the schema cannot express. */}}
 {{- define "autopilot-gateway.validate" -}}
 {{- if and (gt (int (include "autopilot-gateway.minPods" .)) 1) (not .Values.cursorSecret.existingSecret) }}
@@ -137,6 +159,12 @@ are, numbers without float formatting, booleans as true/false.
 {{- end }}
 {{- if gt (int $config.defaultPageSize) (int $config.maxPageSize) }}
 {{- fail (printf "config.defaultPageSize (%d) must not exceed config.maxPageSize (%d)" (int $config.defaultPageSize) (int $config.maxPageSize)) }}
+{{- end }}
+{{- if and .Values.trustedDocuments.existingConfigMap (not (kindIs "invalid" .Values.trustedDocuments.manifest)) }}
+{{- fail "trustedDocuments: set manifest or existingConfigMap, not both" }}
+{{- end }}
+{{- if and $config.trustedDocumentsOnly (not (include "autopilot-gateway.trustedDocumentsPath" .)) }}
+{{- fail "config.trustedDocumentsOnly needs a manifest: trustedDocuments.manifest, trustedDocuments.existingConfigMap or config.trustedDocuments; the gateway would refuse to start" }}
 {{- end }}
 {{- if and .Values.podDisruptionBudget.enabled (not (kindIs "invalid" .Values.podDisruptionBudget.maxUnavailable)) (not (kindIs "invalid" .Values.podDisruptionBudget.minAvailable)) }}
 {{- fail "podDisruptionBudget: set maxUnavailable or minAvailable, not both" }}
