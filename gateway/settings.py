@@ -165,7 +165,11 @@ class Settings(BaseSettings):
     )
     workers: int = Field(1, ge=1, le=64, description="Server worker processes.")
     keep_alive_seconds: float = Field(
-        5.0, gt=0, description="How long idle client connections are kept open."
+        75.0,
+        gt=0,
+        description="How long idle client connections are kept open. Keep it longer than the "
+        "idle timeout of the proxy or load balancer in front (60 s for ingress-nginx and AWS "
+        "load balancers), or the proxy reuses a connection the gateway is closing: a 502.",
     )
     forwarded_allow_ips: str = Field(
         "",
