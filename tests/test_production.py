@@ -25,13 +25,6 @@ JOB = "query ($name: String!) { autoMLJob(name: $name) { autoMLJobName } }"
 UNCACHED = {"cache_ttl_seconds": 0, "active_cache_ttl_seconds": 0}
 
 
-@pytest.fixture
-def faults(local_sagemaker: LocalSageMaker) -> Iterator[Any]:
-    local_sagemaker.autopilot.faults.clear()
-    yield local_sagemaker.autopilot.faults
-    local_sagemaker.autopilot.faults.clear()
-
-
 @contextmanager
 def gateway_with(base: Settings, **changes: Any) -> Iterator[GraphQLClient]:
     settings = Settings(**(base.model_dump() | UNCACHED | changes))

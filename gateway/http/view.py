@@ -10,18 +10,21 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
 from gateway.access import ALL_JOBS
 from gateway.auth import Policy
+from gateway.http.cost import cost_requested, with_cost
 from gateway.http.errors import send_error
+from gateway.http.rate_limit import caller_key
 from gateway.observability import GRAPHQL_OPERATIONS
 from gateway.results import ResultCache, operation_key
 from gateway.sagemaker.autopilot import Autopilot
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.upstream import Upstream
+from gateway.sagemaker.usage import Usage, current_usage
 from gateway.schema import Context
 from gateway.settings import Settings
 
@@ -70,10 +73,15 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        costed = cost_requested(scope, always=self._settings.cost_extension)
         if scope["method"] == "POST":
             body, receive = await buffered(receive)
-            if await self._send_cached(scope, body, send):
+            if not costed and await self._send_cached(scope, body, send):
                 return
+        usage = Usage(caller_key(scope))
+        current_usage.set(usage)
+        if costed:
+            scope.setdefault("state", {})["cost"] = usage
         request = Request(scope, receive)
         try:
             response = await self.run(request)
@@ -142,6 +150,8 @@ class GraphQLView(GraphQL[Context, None]):
             request_data.operation_name,
         )
         result = await results.get(key)
+        if result is not None and (usage := current_usage.get()) is not None:
+            usage.result_cache_hits += 1
         if result is None:
             result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
@@ -152,6 +162,13 @@ class GraphQLView(GraphQL[Context, None]):
             outcome = str((result.errors[0].extensions or {}).get("code", "INTERNAL"))
         GRAPHQL_OPERATIONS.labels(request_data.operation_name or "anonymous", outcome).inc()
         return result
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        usage: Usage | None = request.scope.get("state", {}).get("cost")
+        return response if usage is None else with_cost(response, usage)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -13,6 +13,10 @@ class SingleFlight(Generic[T]):
     def __init__(self) -> None:
         self._calls: dict[str, asyncio.Future[T]] = {}
 
+    def running(self, key: str) -> bool:
+        """Whether a call under ``key`` is in flight, which :meth:`do` would join."""
+        return key in self._calls
+
     async def do(self, key: str, call: Callable[[], Awaitable[T]]) -> T:
         """The result of ``call()``, or of the identical call already in flight under ``key``.
 

@@ -7,7 +7,9 @@ cached for ``active_cache_ttl_seconds`` at most, so a job's status is never stal
 
 Reads are shared by every caller: authorization is decided before a read (a caller asks only
 for jobs it may see) and lists are filtered after it, so SageMaker's answer to a read is the
-same whoever asks. Ten teams looking at one job cost the calls of one.
+same whoever asks. Ten teams looking at one job cost the calls of one. A call this process
+makes is spent from its caller's budget, when there is one; answers from the cache and calls
+shared with another caller are free.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from gateway.cache import Cache
 from gateway.sagemaker.client import SageMaker
 from gateway.sagemaker.singleflight import SingleFlight
+from gateway.sagemaker.usage import CallBudget, current_usage
 from gateway.shapes import AWS
 
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
@@ -64,9 +67,11 @@ class Upstream:
         cache: Cache,
         policy: CachePolicy,
         *,
+        budget: CallBudget | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sagemaker = sagemaker
+        self._budget = budget
         self._clock = clock
         self._cache = cache
         self._policy = policy
@@ -76,8 +81,14 @@ class Upstream:
     async def read(self, read: Read) -> Answer:
         key = f"{read.operation}\x00{read.canonical}"
         cached = await self._cache.get(key)
-        if cached is not None:
-            return Answer(cached.value, cached.ttl(self._clock()))
+        usage = current_usage.get()
+        if cached is not None or self._in_flight.running(key):
+            if usage is not None:
+                usage.cache_hits += 1
+            if cached is not None:
+                return Answer(cached.value, cached.ttl(self._clock()))
+        elif self._budget is not None and usage is not None:
+            await self._budget.spend(usage.caller)
         return await self._in_flight.do(key, lambda: self._fetch(key, read))
 
     async def _fetch(self, key: str, read: Read) -> Answer:

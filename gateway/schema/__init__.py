@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import ASTValidationRule, GraphQLError
+from opentelemetry.trace import Tracer
 from strawberry import Schema
 from strawberry.extensions import (
     AddValidationRules,
@@ -22,6 +23,7 @@ from gateway.schema.documents import DocumentCache, ParseCache
 from gateway.schema.errors import ErrorCodes, log_errors
 from gateway.schema.execution import PlannedExecutionContext
 from gateway.schema.query import Query
+from gateway.schema.tracing import OperationSpans
 from gateway.settings import Settings
 
 CACHED_OPERATIONS = 256
@@ -44,8 +46,9 @@ def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     ]
 
 
-def build_schema(settings: Settings | None = None) -> Schema:
-    """The schema; ``settings`` adds its limits, caches and operation batching."""
+def build_schema(settings: Settings | None = None, tracer: Tracer | None = None) -> Schema:
+    """The schema; ``settings`` adds its limits, caches and operation batching, ``tracer``
+    a span per operation."""
     if settings is None:
         return GatewaySchema(
             query=Query, extensions=[ErrorCodes], execution_context_class=PlannedExecutionContext
@@ -61,6 +64,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+    if tracer is not None:  # outermost: its span sees the other extensions' errors
+        extensions.insert(0, lambda: OperationSpans(tracer=tracer))
     return GatewaySchema(
         query=Query,
         extensions=extensions,
