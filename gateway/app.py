@@ -41,7 +41,12 @@ from gateway.sagemaker.upstream import CachePolicy, Upstream
 from gateway.sagemaker.usage import CallBudget
 from gateway.schema import build_schema
 from gateway.settings import Settings
-from gateway.tracing import gateway_tracer, http_spans, tracer_provider_from_environment
+from gateway.tracing import (
+    gateway_tracer,
+    http_spans,
+    sagemaker_spans,
+    tracer_provider_from_environment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -200,22 +205,23 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, Any]]:
-        async with (
-            open_sagemaker(settings, credentials, tracer) as sagemaker,
-            open_report_links(settings, credentials) as reports,
-        ):
-            app.state.reports = reports
-            app.state.upstream = Upstream(
-                sagemaker,
-                sagemaker_cache(settings),
-                cache_policy(settings),
-                budget=call_budget(settings, buckets),
-            )
-            app.state.results = result_cache(settings)
-            app.state.readiness = Readiness(
-                sagemaker, cache_seconds=settings.readiness_cache_seconds
-            )
-            yield {}
+        with sagemaker_spans(tracer_provider):
+            async with (
+                open_sagemaker(settings, credentials) as sagemaker,
+                open_report_links(settings, credentials) as reports,
+            ):
+                app.state.reports = reports
+                app.state.upstream = Upstream(
+                    sagemaker,
+                    sagemaker_cache(settings),
+                    cache_policy(settings),
+                    budget=call_budget(settings, buckets),
+                )
+                app.state.results = result_cache(settings)
+                app.state.readiness = Readiness(
+                    sagemaker, cache_seconds=settings.readiness_cache_seconds
+                )
+                yield {}
 
     view = GraphQLView(build_schema(settings, tracer), settings, cursor_codec(settings), policy)
     graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)

@@ -2,18 +2,22 @@
 
 When on, a request to the gateway is a tree of spans: the HTTP request (OpenTelemetry's ASGI
 instrumentation, which honours a W3C ``traceparent``), its GraphQL operation, and one span
-per SageMaker call. When off, no tracer provider is set up and no middleware installed, so
-traces cost nothing. The SDK reads the rest of its configuration itself (service name,
-resource attributes, sampler, the OTLP exporter's endpoint, headers and timeouts).
+per SageMaker call (OpenTelemetry's aiobotocore instrumentation: the operation, botocore's
+retries and the outcome, never the call's parameters or credentials). When off, no tracer
+provider is set up, no middleware installed and nothing instrumented, so traces cost nothing.
+The SDK reads the rest of its configuration itself (service name, resource attributes,
+sampler, the OTLP exporter's endpoint, headers and timeouts).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from opentelemetry.instrumentation.botocore import AiobotocoreInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -60,6 +64,21 @@ def tracer_provider_from_environment(
 
 def gateway_tracer(provider: TracerProvider | None) -> Tracer | None:
     return None if provider is None else provider.get_tracer("gateway")
+
+
+@contextmanager
+def sagemaker_spans(provider: TracerProvider | None) -> Iterator[None]:
+    """A span per SageMaker call while the app runs. The instrumentation patches aiobotocore
+    for the whole process, so it is undone when the app stops."""
+    if provider is None:
+        yield
+        return
+    instrumentor = AiobotocoreInstrumentor()  # type: ignore[no-untyped-call]  # untyped __init__
+    instrumentor.instrument(tracer_provider=provider)
+    try:
+        yield
+    finally:
+        instrumentor.uninstrument()
 
 
 def http_spans(provider: TracerProvider | None) -> list[Middleware]:

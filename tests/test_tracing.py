@@ -117,9 +117,10 @@ def test_a_request_is_a_tree_of_http_operation_and_sagemaker_spans(
         assert call.kind == SpanKind.CLIENT
         assert call.parent is not None and call.parent.span_id == operation.context.span_id
         assert call.attributes is not None
-        assert call.attributes["gateway.sagemaker.attempts"] == 1
-        assert call.attributes["gateway.outcome"] == "OK"
         assert call.attributes["rpc.service"] == "SageMaker"
+        assert call.attributes["retry_attempts"] == 0
+        assert call.attributes["http.status_code"] == 200
+        assert call.status.status_code == StatusCode.UNSET
     assert {span.context.trace_id for span in spans} == {http.context.trace_id}
 
     # Nothing of the token, the credentials or the job's parameters in any span.
@@ -131,7 +132,7 @@ def test_a_request_is_a_tree_of_http_operation_and_sagemaker_spans(
     assert line["trace_id"] == TRACE_ID
 
 
-def test_a_failed_call_is_an_error_span_with_its_attempts(
+def test_a_failed_call_is_an_error_span_with_its_retries(
     traced: tuple[GraphQLClient, InMemorySpanExporter], faults: Any, big_job: str
 ) -> None:
     client, exporter = traced
@@ -141,8 +142,8 @@ def test_a_failed_call_is_an_error_span_with_its_attempts(
     settled(lambda: bool(server_spans(exporter)))
     (call,) = by_name(exporter.get_finished_spans(), "SageMaker.")
     assert call.attributes is not None
-    assert call.attributes["gateway.sagemaker.attempts"] == 3
-    assert call.attributes["gateway.outcome"] == "THROTTLED"
+    assert call.attributes["retry_attempts"] == 2  # three attempts
+    assert call.attributes["http.status_code"] == 400
     assert call.status.status_code == StatusCode.ERROR
     (operation,) = by_name(exporter.get_finished_spans(), "query")
     assert operation.attributes is not None
@@ -174,3 +175,20 @@ def test_traces_are_on_only_when_opentelemetrys_variables_ask(
 def test_an_unknown_exporter_is_refused_at_start_up() -> None:
     with pytest.raises(ValueError, match="OTEL_TRACES_EXPORTER=zipkin"):
         tracer_provider_from_environment({"OTEL_TRACES_EXPORTER": "zipkin"})
+
+
+def test_sagemaker_calls_are_instrumented_only_while_a_traced_app_runs(
+    gateway_settings: Settings, gateway: GraphQLClient, big_job: str
+) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with running_gateway(gateway_settings, tracer_provider=provider):
+        pass
+    # The untraced gateway of the session, after the traced one stopped: no span anywhere.
+    uncached = gateway.post(
+        JOB.replace("autoMLJobName", "autoMLJobName creationTime"), name=big_job
+    )
+    assert "errors" not in uncached
+    assert exporter.get_finished_spans() == ()
+    provider.shutdown()

@@ -24,7 +24,6 @@ from botocore.exceptions import (
     NoCredentialsError,
     PartialCredentialsError,
 )
-from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
 from gateway.errors import (
     BadUserInput,
@@ -75,54 +74,19 @@ class StaticCredentials:
 
 
 class SageMaker:
-    """SageMaker's API, with AWS errors turned into gateway errors and calls counted.
+    """SageMaker's API, with AWS errors turned into gateway errors and calls counted, in the
+    metrics and in the request's usage.
 
     At most ``max_concurrency`` calls run at once, so fanning out over many jobs stays
-    within SageMaker's request rate instead of tripping its throttling. With a ``tracer``,
-    each call is a span: the operation, botocore's attempts and the outcome, nothing of the
-    request's parameters or credentials.
+    within SageMaker's request rate instead of tripping its throttling.
     """
 
-    def __init__(self, client: Any, max_concurrency: int, tracer: Tracer | None = None) -> None:
+    def __init__(self, client: Any, max_concurrency: int) -> None:
         self._client = client
         self._slots = asyncio.Semaphore(max_concurrency)
-        self._tracer = tracer
 
     async def call(self, operation: str, params: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
         """The response of ``operation`` (snake_case) and the size of its body in bytes."""
-        if self._tracer is None:
-            return await self._counted(operation, params)
-        api_name = self._client.meta.method_to_api_mapping.get(operation, operation)
-        with self._tracer.start_as_current_span(
-            f"SageMaker.{api_name}",
-            kind=SpanKind.CLIENT,
-            attributes={
-                "rpc.system": "aws-api",
-                "rpc.service": "SageMaker",
-                "rpc.method": api_name,
-            },
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
-            attempts = [0]
-            try:
-                answer = await self._counted(operation, params, attempts)
-            except GatewayError as error:
-                span.set_attributes(
-                    {"gateway.sagemaker.attempts": attempts[0], "gateway.outcome": error.code}
-                )
-                span.set_status(Status(StatusCode.ERROR, error.code))
-                raise
-            span.set_attributes(
-                {"gateway.sagemaker.attempts": attempts[0], "gateway.outcome": "OK"}
-            )
-            return answer
-
-    async def _counted(
-        self, operation: str, params: Mapping[str, Any], attempts: list[int] | None = None
-    ) -> tuple[dict[str, Any], int]:
-        """The call, counted in the metrics and in the request's usage; ``attempts`` gets
-        how many botocore made."""
         usage = current_usage.get()
         started = time.perf_counter()
         retries = 0
@@ -131,18 +95,15 @@ class SageMaker:
                 response: dict[str, Any] = await self._call(operation, params)
         except GatewayError as error:
             UPSTREAM_CALLS.labels(operation, error.code).inc()
-            cause = error.__cause__
-            if isinstance(cause, ClientError):
-                retries = int(cause.response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
+            if isinstance(error.__cause__, ClientError):
+                retries = _retries(error.__cause__.response)
             raise
         else:
             UPSTREAM_CALLS.labels(operation, "OK").inc()
+            retries = _retries(response)
             metadata = response.pop("ResponseMetadata", {})
-            retries = int(metadata.get("RetryAttempts", 0))
             return response, int(metadata.get("HTTPHeaders", {}).get("content-length", 0))
         finally:
-            if attempts is not None:
-                attempts[0] = retries + 1
             if usage is not None:
                 usage.calls += 1
                 usage.retries += retries
@@ -160,6 +121,11 @@ class SageMaker:
         except BotoCoreError as error:
             logger.error("SageMaker %s failed: %r", operation, error)
             raise InternalError("The gateway could not complete the SageMaker call.") from error
+
+
+def _retries(response: Mapping[str, Any]) -> int:
+    """How many times botocore retried the call that got this response."""
+    return int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
 
 
 def _translate(operation: str, params: Mapping[str, Any], error: ClientError) -> GatewayError:
@@ -184,7 +150,7 @@ def _translate(operation: str, params: Mapping[str, Any], error: ClientError) ->
 
 @asynccontextmanager
 async def open_sagemaker(
-    settings: Settings, credentials: StaticCredentials | None = None, tracer: Tracer | None = None
+    settings: Settings, credentials: StaticCredentials | None = None
 ) -> AsyncIterator[SageMaker]:
     """Open the process's SageMaker client; it is closed when the context exits."""
     botocore_session = get_session()
@@ -205,4 +171,4 @@ async def open_sagemaker(
     async with session.client(
         "sagemaker", endpoint_url=settings.sagemaker_endpoint_url, config=config
     ) as client:
-        yield SageMaker(client, settings.sagemaker_max_concurrency, tracer)
+        yield SageMaker(client, settings.sagemaker_max_concurrency)
