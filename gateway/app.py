@@ -150,7 +150,7 @@ def cors(settings: Settings) -> list[Middleware]:
                 COST_HEADER.decode(),
                 *PREFLIGHT_HEADERS,
             ],
-            expose_headers=["x-request-id"],
+            expose_headers=["x-request-id", "retry-after"],
             max_age=600,
         )
     ]

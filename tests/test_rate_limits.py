@@ -122,3 +122,30 @@ def test_the_sagemaker_call_budget_is_per_caller_and_cached_answers_are_free(
         # Another caller's budget is untouched, and it reads the same job.
         other = ask(client, "bob", third).json()
         assert other["data"]["autoMLJob"]["autoMLJobName"] == third
+
+
+def test_frontends_of_other_origins_may_ask_for_the_cost_and_read_retry_after(
+    gateway_settings: Settings,
+) -> None:
+    origin = "https://leaderboard.example.com"
+    settings = gateway_settings.model_copy(
+        update={"cors_allow_origins": [origin], "rate_limit_per_minute": 1, "rate_limit_burst": 1}
+    )
+    with running_gateway(settings) as url:
+        client = GraphQLClient(url)
+        preflight = client.http.options(
+            "/graphql",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type,x-gateway-cost",
+            },
+        )
+        assert preflight.status_code == 200
+        assert "x-gateway-cost" in preflight.headers["access-control-allow-headers"].lower()
+        for _ in range(2):
+            response = client.http.post(
+                "/graphql", json={"query": "{ __typename }"}, headers={"Origin": origin}
+            )
+        assert response.status_code == 429
+        assert "retry-after" in response.headers["access-control-expose-headers"]
