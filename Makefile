@@ -10,7 +10,7 @@ WHEELHOUSE := .cache/wheels
 # Written last by the build script, so an interrupted build is redone.
 GRAPHIQL_ASSETS := gateway/graphiql/vendor/.built
 
-.PHONY: install lock system-packages tools assets serve test lint typecheck pytest schema clean FORCE bench
+.PHONY: install lock system-packages tools assets serve test lint typecheck pytest schema clean FORCE bench soak
 
 # Everything comes from the lock (requirements/dev.txt, with hashes): nothing is resolved at
 # install time. The gateway itself is installed editable, without build isolation, so its
@@ -84,3 +84,7 @@ clean:
 ## Benchmark: local SageMaker and gateways as processes on loopback (see bench/run.py).
 bench: $(INSTALLED) system-packages
 	$(BIN)/python -m bench.run
+
+## Soak: 10 minutes at 50 concurrent clients, then SIGTERM under load (see bench/soak.py).
+soak: $(INSTALLED)
+	$(BIN)/python -m bench.soak --sigterm

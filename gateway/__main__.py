@@ -76,6 +76,7 @@ def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
 
     from gateway.app import create_app
     from gateway.sagemaker.client import StaticCredentials
+    from gateway.tracing import tracer_provider_from_environment
 
     configure_logging(settings.log_level, settings.log_format)
     credentials = None
@@ -104,7 +105,9 @@ def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
             "gateway.app:from_environment", factory=True, workers=settings.workers, **options
         )
     else:
-        uvicorn.run(create_app(settings, credentials=credentials), **options)
+        tracer_provider = tracer_provider_from_environment()
+        app = create_app(settings, credentials=credentials, tracer_provider=tracer_provider)
+        uvicorn.run(app, **options)
 
 
 def _run_local_sagemaker(host: str, port: int, *, seed: bool) -> None:

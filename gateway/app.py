@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -24,20 +25,30 @@ from gateway.graphiql.assets import VENDOR_DIR
 from gateway.http.access_log import AccessLog
 from gateway.http.authentication import Authentication
 from gateway.http.body_limit import BodyLimit
+from gateway.http.cost import COST_HEADER
 from gateway.http.csrf import PREFLIGHT_HEADERS, CsrfGuard
 from gateway.http.manifests import load_trusted_documents
 from gateway.http.persisted import PersistedOperations
+from gateway.http.rate_limit import RateLimit
 from gateway.http.request_ids import RequestIds
 from gateway.http.view import GraphQLView
 from gateway.observability import configure_logging
+from gateway.rate_limits import MemoryTokenBuckets, TokenBuckets
 from gateway.results import ResultCache
 from gateway.sagemaker.client import StaticCredentials, open_sagemaker
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.readiness import Readiness
 from gateway.sagemaker.reports import open_report_links
 from gateway.sagemaker.upstream import CachePolicy, Upstream
+from gateway.sagemaker.usage import CallBudget
 from gateway.schema import build_schema
 from gateway.settings import Settings
+from gateway.tracing import (
+    gateway_tracer,
+    http_spans,
+    sagemaker_spans,
+    tracer_provider_from_environment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +120,17 @@ def cache_policy(settings: Settings) -> CachePolicy:
     )
 
 
+def token_buckets(settings: Settings) -> TokenBuckets:
+    """The buckets of the per-caller limits: this process's own."""
+    return MemoryTokenBuckets()
+
+
+def call_budget(settings: Settings, buckets: TokenBuckets) -> CallBudget | None:
+    if settings.sagemaker_calls_per_minute == 0:
+        return None
+    return CallBudget(buckets, settings.sagemaker_calls_per_minute)
+
+
 def cursor_codec(settings: Settings) -> CursorCodec:
     if settings.cursor_secret is None:
         logger.warning(
@@ -130,22 +152,51 @@ def cors(settings: Settings) -> list[Middleware]:
             CORSMiddleware,
             allow_origins=settings.cors_allow_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "x-request-id", *PREFLIGHT_HEADERS],
-            expose_headers=["x-request-id"],
+            allow_headers=[
+                "authorization",
+                "content-type",
+                "x-request-id",
+                COST_HEADER.decode(),
+                *PREFLIGHT_HEADERS,
+            ],
+            expose_headers=["x-request-id", "retry-after"],
             max_age=600,
         )
     ]
 
 
-def graphql_route(view: GraphQLView, graphiql: GraphiQL, authenticator: Authenticator) -> Route:
-    """``/graphql``: the IDE's page for browsers, else CSRF checks, authentication, the view.
+def graphql_route(
+    view: GraphQLView,
+    graphiql: GraphiQL,
+    authenticator: Authenticator,
+    rate_limit: list[Middleware],
+) -> Route:
+    """``/graphql``: the IDE's page for browsers, else CSRF checks, authentication, the
+    caller's rate limit, the view.
 
     Every method reaches the view, which refuses all but GET and POST with a coded error (the
     router would answer in plain text)."""
-    guards = [Middleware(CsrfGuard), Middleware(Authentication, authenticator=authenticator)]
+    guards = [
+        Middleware(CsrfGuard),
+        Middleware(Authentication, authenticator=authenticator),
+        *rate_limit,
+    ]
     if graphiql.enabled:
         guards.insert(0, Middleware(GraphiQLPage, graphiql=graphiql, view=view))
     return Route("/graphql", view, middleware=guards)
+
+
+def rate_limit(settings: Settings, buckets: TokenBuckets) -> list[Middleware]:
+    if settings.rate_limit_per_minute == 0:
+        return []
+    return [
+        Middleware(
+            RateLimit,
+            buckets=buckets,
+            per_minute=settings.rate_limit_per_minute,
+            burst=settings.rate_limit_burst,
+        )
+    ]
 
 
 def create_app(
@@ -153,42 +204,51 @@ def create_app(
     *,
     credentials: StaticCredentials | None = None,
     graphiql_assets: Path = VENDOR_DIR,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
     """The gateway; ``credentials`` is only for the local SageMaker, AWS uses its chain.
 
     ``graphiql_assets`` is where GraphiQL's bundles were built; tests point it elsewhere.
+    ``tracer_provider`` turns traces on (see :mod:`gateway.tracing`).
     """
     authenticator, policy = authentication(settings)
     trusted = trusted_documents(settings)
+    buckets = token_buckets(settings)
+    tracer = gateway_tracer(tracer_provider)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, Any]]:
-        async with (
-            open_sagemaker(settings, credentials) as sagemaker,
-            open_report_links(settings, credentials) as reports,
-        ):
-            app.state.reports = reports
-            app.state.upstream = Upstream(
-                sagemaker, sagemaker_cache(settings), cache_policy(settings)
-            )
-            store = results_store(settings)
-            app.state.results = ResultCache(
-                store,
-                max_ttl=settings.cache_ttl_seconds,
-                refresh_window=cache_policy(settings).refresh_window,
-            )
-            app.state.persisted = PersistedOperations(
-                store, trusted, trusted_only=settings.trusted_documents_only
-            )
-            app.state.readiness = Readiness(
-                sagemaker, cache_seconds=settings.readiness_cache_seconds
-            )
-            yield {}
+        with sagemaker_spans(tracer_provider):
+            async with (
+                open_sagemaker(settings, credentials) as sagemaker,
+                open_report_links(settings, credentials) as reports,
+            ):
+                app.state.reports = reports
+                app.state.upstream = Upstream(
+                    sagemaker,
+                    sagemaker_cache(settings),
+                    cache_policy(settings),
+                    budget=call_budget(settings, buckets),
+                )
+                store = results_store(settings)
+                app.state.results = ResultCache(
+                    store,
+                    max_ttl=settings.cache_ttl_seconds,
+                    refresh_window=cache_policy(settings).refresh_window,
+                )
+                app.state.persisted = PersistedOperations(
+                    store, trusted, trusted_only=settings.trusted_documents_only
+                )
+                app.state.readiness = Readiness(
+                    sagemaker, cache_seconds=settings.readiness_cache_seconds
+                )
+                yield {}
 
-    view = GraphQLView(build_schema(settings), settings, cursor_codec(settings), policy)
+    view = GraphQLView(build_schema(settings, tracer), settings, cursor_codec(settings), policy)
     graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)
     routes: list[BaseRoute] = [
-        graphql_route(view, graphiql, authenticator),  # first: the route nearly every request takes
+        # first: the route nearly every request takes
+        graphql_route(view, graphiql, authenticator, rate_limit(settings, buckets)),
         Route("/", index),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -198,6 +258,7 @@ def create_app(
     return Starlette(
         routes=routes,
         middleware=[
+            *http_spans(tracer_provider),
             Middleware(RequestIds),
             Middleware(AccessLog, routes=routes),
             Middleware(BodyLimit, max_bytes=settings.max_request_bytes),
@@ -211,4 +272,4 @@ def from_environment() -> Starlette:
     """The app from ``GATEWAY_*`` variables: what each worker runs with several workers."""
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    return create_app(settings)
+    return create_app(settings, tracer_provider=tracer_provider_from_environment())

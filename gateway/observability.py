@@ -1,4 +1,5 @@
-"""Logs and metrics that follow a request: its ID and its caller, in every line and label."""
+"""Logs and metrics that follow a request: its ID and its caller, in every line and label, and
+its trace ID in every line when traces are on."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import orjson
+from opentelemetry.trace import format_trace_id, get_current_span
 from prometheus_client import Counter, Gauge, Histogram
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
@@ -37,6 +39,12 @@ def new_request_id(given: str | None) -> str:
     return secrets.token_hex(16)
 
 
+def trace_id() -> str:
+    """The current span's trace ID (32 hex digits), or ``-`` outside a trace."""
+    context = get_current_span().get_span_context()
+    return format_trace_id(context.trace_id) if context.is_valid else "-"
+
+
 ACCESS_FIELDS = ("method", "path", "status", "duration_ms")
 
 
@@ -49,6 +57,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": request_id.get(),
             "caller": caller_id.get(),
+            "trace_id": trace_id(),
         }
         extra = record.__dict__
         for key in ACCESS_FIELDS:
@@ -62,12 +71,14 @@ class JsonFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__(
-            "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(caller)s] %(message)s"
+            "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(caller)s %(trace_id)s] "
+            "%(message)s"
         )
 
     def format(self, record: logging.LogRecord) -> str:
         record.request_id = request_id.get()
         record.caller = caller_id.get()
+        record.trace_id = trace_id()
         return super().format(record)
 
 

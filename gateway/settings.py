@@ -2,12 +2,16 @@
 
 It is created once at start-up and passed down; nothing else reads the environment.
 AWS credentials are deliberately absent: they come from the standard AWS chain
-(environment, shared profile, IRSA / EKS Pod Identity, instance metadata).
+(environment, shared profile, IRSA / EKS Pod Identity, instance metadata). So are traces:
+OpenTelemetry's SDK reads its own standard ``OTEL_*`` variables; :func:`traces_requested`
+only says whether they ask for traces at all.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -15,6 +19,18 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from gateway.auth import AuthMode
 from gateway.auth.headers import as_list
+
+
+def traces_requested(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether OpenTelemetry's variables ask for traces: an OTLP endpoint or a traces
+    exporter other than ``none``. Otherwise nothing of OpenTelemetry is set up."""
+    exporter = environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    if exporter == "none" or environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return False
+    endpoint = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or environ.get(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    )
+    return bool(exporter or endpoint)
 
 
 class Settings(BaseSettings):
@@ -167,6 +183,29 @@ class Settings(BaseSettings):
         gt=0,
         description="Deadline of a request; SageMaker's timeouts and retries must fit in it.",
     )
+    rate_limit_per_minute: int = Field(
+        0,
+        ge=0,
+        description="Requests a caller (token subject, proxy user, or client address when "
+        "anonymous) may make per minute, on average; more get HTTP 429. 0 turns it off.",
+    )
+    rate_limit_burst: int = Field(
+        20,
+        ge=1,
+        description="Requests a caller may make at once above its rate, after a quiet spell.",
+    )
+    sagemaker_calls_per_minute: int = Field(
+        0,
+        ge=0,
+        description="SageMaker calls one caller's requests may make per minute (answers from "
+        "the cache are free); more fail with THROTTLED. SageMaker's limits are per account: "
+        "this keeps one caller from spending everyone's. 0 turns it off.",
+    )
+    cost_extension: bool = Field(
+        False,
+        description="Answers carry `extensions.cost` (SageMaker calls, retries and time, "
+        "cache hits); without it, only requests with the header `X-Gateway-Cost: 1` do.",
+    )
     introspection: bool = Field(True, description="Allow schema introspection queries.")
     field_suggestions: bool = Field(
         True, description='Suggest field names in validation errors ("Did you mean ...").'
@@ -176,7 +215,11 @@ class Settings(BaseSettings):
     )
     workers: int = Field(1, ge=1, le=64, description="Server worker processes.")
     keep_alive_seconds: float = Field(
-        5.0, gt=0, description="How long idle client connections are kept open."
+        75.0,
+        gt=0,
+        description="How long idle client connections are kept open. Keep it longer than the "
+        "idle timeout of the proxy or load balancer in front (60 s for ingress-nginx and AWS "
+        "load balancers), or the proxy reuses a connection the gateway is closing: a 502.",
     )
     forwarded_allow_ips: str = Field(
         "",

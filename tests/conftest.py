@@ -65,3 +65,11 @@ def uncached_gateway(gateway_settings: Settings) -> Iterator[GraphQLClient]:
     )
     with running_gateway(settings) as url:
         yield GraphQLClient(url)
+
+
+@pytest.fixture
+def faults(local_sagemaker: LocalSageMaker) -> Iterator[Any]:
+    """The local SageMaker's fault injection, cleared before and after the test."""
+    local_sagemaker.autopilot.faults.clear()
+    yield local_sagemaker.autopilot.faults
+    local_sagemaker.autopilot.faults.clear()

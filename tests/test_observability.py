@@ -1,11 +1,20 @@
-"""Log lines carry the request's ID and caller, as one JSON object each, and never tokens."""
+"""Log lines carry the request's ID, caller and trace ID, as one JSON object each, and never
+tokens."""
 
 from __future__ import annotations
 
 import json
 import logging
 
-from gateway.observability import JsonFormatter, caller_id, new_request_id, request_id
+from opentelemetry.sdk.trace import TracerProvider
+
+from gateway.observability import (
+    JsonFormatter,
+    TextFormatter,
+    caller_id,
+    new_request_id,
+    request_id,
+)
 
 
 def test_json_log_lines_carry_request_id_and_caller() -> None:
@@ -42,3 +51,13 @@ def test_a_request_logs_its_access_line_with_its_id(gateway, caplog) -> None:  #
     assert any(
         getattr(r, "path", None) == "/graphql" and getattr(r, "status", None) == 200 for r in lines
     )
+
+
+def test_log_lines_carry_the_trace_id_inside_a_trace_only() -> None:
+    record = logging.LogRecord("gateway", logging.INFO, __file__, 1, "hello", (), None)
+    assert json.loads(JsonFormatter().format(record))["trace_id"] == "-"
+    tracer = TracerProvider().get_tracer("test")
+    with tracer.start_as_current_span("request") as span:
+        trace_id = format(span.get_span_context().trace_id, "032x")
+        assert json.loads(JsonFormatter().format(record))["trace_id"] == trace_id
+        assert f" {trace_id}] hello" in TextFormatter().format(record)

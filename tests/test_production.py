@@ -25,13 +25,6 @@ JOB = "query ($name: String!) { autoMLJob(name: $name) { autoMLJobName } }"
 UNCACHED = {"cache_ttl_seconds": 0, "active_cache_ttl_seconds": 0}
 
 
-@pytest.fixture
-def faults(local_sagemaker: LocalSageMaker) -> Iterator[Any]:
-    local_sagemaker.autopilot.faults.clear()
-    yield local_sagemaker.autopilot.faults
-    local_sagemaker.autopilot.faults.clear()
-
-
 @contextmanager
 def gateway_with(base: Settings, **changes: Any) -> Iterator[GraphQLClient]:
     settings = Settings(**(base.model_dump() | UNCACHED | changes))
@@ -281,6 +274,21 @@ def test_health_readiness_and_metrics(gateway: GraphQLClient, gateway_settings: 
         assert client.http.get("/healthz").status_code == 200
 
 
+def in_flight_before_sigterm(url: str, requests: int) -> None:
+    """Waits until the gateway serves ``requests`` at once (besides the /metrics request that
+    asks): on a busy machine, a fixed sleep may signal before they have all arrived."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        metrics = httpx.get(f"{url}/metrics").text
+        (line,) = [
+            x for x in metrics.splitlines() if x.startswith("gateway_http_requests_in_flight ")
+        ]
+        if float(line.split()[1]) >= requests + 1:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the gateway never had {requests} requests in flight")
+
+
 @pytest.mark.slow
 def test_sigterm_lets_requests_in_flight_finish(
     local_sagemaker: LocalSageMaker, faults: Any, demo_jobs: list[str]
@@ -323,7 +331,7 @@ def test_sigterm_lets_requests_in_flight_finish(
 
         with ThreadPoolExecutor(max_workers=5) as pool:
             futures = [pool.submit(ask, name) for name in demo_jobs[:5]]
-            time.sleep(0.5)
+            in_flight_before_sigterm(url, 5)
             server.send_signal(signal.SIGTERM)
             assert [future.result() for future in futures] == [200] * 5
         # uvicorn re-raises the signal once shut down, so the exit status is SIGTERM's

@@ -19,7 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -28,6 +28,7 @@ from strawberry.types import ExecutionResult
 from gateway.access import ALL_JOBS
 from gateway.auth import Policy
 from gateway.http.caching import NO_STORE, entity_tag, matches, validity
+from gateway.http.cost import cost_requested, with_cost
 from gateway.http.errors import RequestError, send_error
 from gateway.http.headers import header
 from gateway.http.operations import (
@@ -37,11 +38,13 @@ from gateway.http.operations import (
     operations_from_body,
 )
 from gateway.http.persisted import PersistedOperations
+from gateway.http.rate_limit import caller_key
 from gateway.observability import GRAPHQL_OPERATIONS
 from gateway.results import ResultCache, StoredResult, operation_key
 from gateway.sagemaker.autopilot import Autopilot
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.upstream import Upstream
+from gateway.sagemaker.usage import Usage, current_usage
 from gateway.schema import Context
 from gateway.schema.errors import coded
 from gateway.settings import Settings
@@ -118,6 +121,11 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        costed = cost_requested(scope, always=self._settings.cost_extension)
+        usage = Usage(caller_key(scope))
+        current_usage.set(usage)
+        if costed:  # answered by Strawberry, whose result carries the cost
+            scope.setdefault("state", {})["cost"] = usage
         try:
             method = scope["method"]
             if method == "POST":
@@ -127,7 +135,11 @@ class GraphQLView(GraphQL[Context, None]):
                 read = await self._read_query(scope)
             else:
                 read = None  # the IDE's page, a GET without an operation, HEAD: Strawberry's
-            if isinstance(read, Operation) and await self._send_stored(scope, read, send):
+            if (
+                isinstance(read, Operation)
+                and not costed
+                and await self._send_stored(scope, read, send)
+            ):
                 return
             reading = READ.set(read)
             try:
@@ -263,6 +275,8 @@ class GraphQLView(GraphQL[Context, None]):
         if stored is not None:
             result = stored_result(stored)
             seconds_valid = stored.seconds_left
+            if (usage := current_usage.get()) is not None:
+                usage.result_cache_hits += 1
         else:
             try:
                 result = await super().execute_single(
@@ -279,6 +293,13 @@ class GraphQLView(GraphQL[Context, None]):
             outcome = str((result.errors[0].extensions or {}).get("code", "INTERNAL"))
         GRAPHQL_OPERATIONS.labels(request_data.operation_name or "anonymous", outcome).inc()
         return result
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        usage: Usage | None = request.scope.get("state", {}).get("cost")
+        return response if usage is None else with_cost(response, usage)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

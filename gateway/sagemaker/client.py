@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from gateway.errors import (
 )
 from gateway.sagemaker.metrics import UPSTREAM_CALLS
 from gateway.sagemaker.parsing import FastParserFactory
+from gateway.sagemaker.usage import current_usage
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -72,7 +74,8 @@ class StaticCredentials:
 
 
 class SageMaker:
-    """SageMaker's API, with AWS errors turned into gateway errors and calls counted.
+    """SageMaker's API, with AWS errors turned into gateway errors and calls counted, in the
+    metrics and in the request's usage.
 
     At most ``max_concurrency`` calls run at once, so fanning out over many jobs stays
     within SageMaker's request rate instead of tripping its throttling.
@@ -84,15 +87,27 @@ class SageMaker:
 
     async def call(self, operation: str, params: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
         """The response of ``operation`` (snake_case) and the size of its body in bytes."""
+        usage = current_usage.get()
+        started = time.perf_counter()
+        retries = 0
         try:
             async with self._slots:
                 response: dict[str, Any] = await self._call(operation, params)
         except GatewayError as error:
             UPSTREAM_CALLS.labels(operation, error.code).inc()
+            if isinstance(error.__cause__, ClientError):
+                retries = _retries(error.__cause__.response)
             raise
-        UPSTREAM_CALLS.labels(operation, "OK").inc()
-        metadata = response.pop("ResponseMetadata", {})
-        return response, int(metadata.get("HTTPHeaders", {}).get("content-length", 0))
+        else:
+            UPSTREAM_CALLS.labels(operation, "OK").inc()
+            retries = _retries(response)
+            metadata = response.pop("ResponseMetadata", {})
+            return response, int(metadata.get("HTTPHeaders", {}).get("content-length", 0))
+        finally:
+            if usage is not None:
+                usage.calls += 1
+                usage.retries += retries
+                usage.seconds += time.perf_counter() - started
 
     async def _call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         try:
@@ -106,6 +121,11 @@ class SageMaker:
         except BotoCoreError as error:
             logger.error("SageMaker %s failed: %r", operation, error)
             raise InternalError("The gateway could not complete the SageMaker call.") from error
+
+
+def _retries(response: Mapping[str, Any]) -> int:
+    """How many times botocore retried the call that got this response."""
+    return int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
 
 
 def _translate(operation: str, params: Mapping[str, Any], error: ClientError) -> GatewayError:

@@ -13,6 +13,10 @@ class SingleFlight(Generic[T]):
     def __init__(self) -> None:
         self._calls: dict[str, asyncio.Future[T]] = {}
 
+    def running(self, key: str) -> bool:
+        """Whether a call under ``key`` is in flight, which :meth:`do` would join."""
+        return key in self._calls
+
     async def do(self, key: str, call: Callable[[], Awaitable[T]]) -> T:
         """The result of ``call()``, or of the identical call already in flight under ``key``.
 
@@ -25,9 +29,6 @@ class SingleFlight(Generic[T]):
             self._calls[key] = future
             future.add_done_callback(lambda done: self._finish(key, done))
         return await asyncio.shield(future)
-
-    def in_flight(self, key: str) -> bool:
-        return key in self._calls
 
     def _finish(self, key: str, done: asyncio.Future[T]) -> None:
         self._calls.pop(key, None)

@@ -11,7 +11,9 @@ pages never all miss at once when an answer expires.
 
 Reads are shared by every caller: authorization is decided before a read (a caller asks only
 for jobs it may see) and lists are filtered after it, so SageMaker's answer to a read is the
-same whoever asks. Ten teams looking at one job cost the calls of one.
+same whoever asks. Ten teams looking at one job cost the calls of one. A call this process
+makes is spent from its caller's budget, when there is one; answers from the cache and calls
+shared with another caller are free.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.cache import Cache
+from gateway.errors import Throttled
 from gateway.sagemaker.client import SageMaker
 from gateway.sagemaker.singleflight import SingleFlight
+from gateway.sagemaker.usage import CallBudget, Usage, current_usage
 from gateway.shapes import AWS
 
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
@@ -75,9 +79,11 @@ class Upstream:
         cache: Cache,
         policy: CachePolicy,
         *,
+        budget: CallBudget | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sagemaker = sagemaker
+        self._budget = budget
         self._clock = clock
         self._cache = cache
         self._policy = policy
@@ -87,11 +93,31 @@ class Upstream:
     async def read(self, read: Read) -> Answer:
         key = f"{read.operation}\x00{read.canonical}"
         cached = await self._cache.get(key)
+        usage = current_usage.get()
         if cached is not None:
             ttl = cached.ttl(self._clock())
-            if ttl >= self._policy.refresh_window or self._in_flight.in_flight(key):
+            if ttl >= self._policy.refresh_window or self._in_flight.running(key):
+                if usage is not None:
+                    usage.cache_hits += 1
                 return Answer(cached.value, ttl)
+            if not await self._may_call(usage):
+                return Answer(cached.value, ttl)  # a refresh is not worth the caller's budget
+        elif self._in_flight.running(key):
+            if usage is not None:
+                usage.cache_hits += 1
+        elif self._budget is not None and usage is not None:
+            await self._budget.spend(usage.caller)
         return await self._in_flight.do(key, lambda: self._fetch(key, read))
+
+    async def _may_call(self, usage: Usage | None) -> bool:
+        """Whether the caller's budget has a call left (taking it), for a refresh ahead."""
+        if self._budget is None or usage is None:
+            return True
+        try:
+            await self._budget.spend(usage.caller)
+        except Throttled:
+            return False
+        return True
 
     async def _fetch(self, key: str, read: Read) -> Answer:
         response, size = await self._sagemaker.call(read.operation, read.params)

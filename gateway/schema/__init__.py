@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import GraphQLError
+from opentelemetry.trace import Tracer
 from strawberry import Schema
 from strawberry.extensions import (
     AddValidationRules,
@@ -22,6 +23,7 @@ from gateway.schema.execution import PlannedExecutionContext
 from gateway.schema.limits import limit_rules
 from gateway.schema.query import Query
 from gateway.schema.scalars import SCALAR_OVERRIDES
+from gateway.schema.tracing import OperationSpans
 from gateway.settings import Settings
 
 CACHED_OPERATIONS = 256
@@ -35,8 +37,9 @@ class GatewaySchema(Schema):
         log_errors(errors, execution_context)
 
 
-def build_schema(settings: Settings | None = None) -> Schema:
-    """The schema; ``settings`` adds its limits, caches and operation batching."""
+def build_schema(settings: Settings | None = None, tracer: Tracer | None = None) -> Schema:
+    """The schema; ``settings`` adds its limits, caches and operation batching, ``tracer``
+    a span per operation."""
     if settings is None:
         return GatewaySchema(
             query=Query,
@@ -55,6 +58,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+    if tracer is not None:  # outermost: its span sees the other extensions' errors
+        extensions.insert(0, lambda: OperationSpans(tracer=tracer))
     return GatewaySchema(
         query=Query,
         extensions=extensions,

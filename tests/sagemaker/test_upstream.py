@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 
 from gateway.cache import MemoryCache
+from gateway.errors import Throttled
+from gateway.rate_limits import MemoryTokenBuckets
 from gateway.sagemaker.singleflight import SingleFlight
 from gateway.sagemaker.upstream import CachePolicy, Read, Upstream
+from gateway.sagemaker.usage import CallBudget, Usage, current_usage
 
 
 class Clock:
@@ -195,3 +198,42 @@ def test_a_cancelled_caller_does_not_cancel_the_shared_call() -> None:
         return await second
 
     assert asyncio.run(scenario()) == "done"
+
+
+def test_only_calls_made_spend_the_callers_budget_and_shared_ones_are_cache_hits() -> None:
+    async def scenario() -> None:
+        sagemaker, clock = FakeSageMaker(), Clock()
+        sagemaker.gate = asyncio.Event()
+        memory = MemoryCache("sagemaker", max_entries=100, max_bytes=10**6, clock=clock)
+        budget = CallBudget(MemoryTokenBuckets(clock=clock), per_minute=1)
+        up = Upstream(
+            sagemaker,  # type: ignore[arg-type]
+            memory,
+            CachePolicy(terminal_ttl=300, active_ttl=5),
+            budget=budget,
+            clock=clock,
+        )
+        alice, bob = Usage("alice"), Usage("bob")
+
+        async def read_as(usage: Usage, what: Read) -> Any:
+            current_usage.set(usage)  # this task's own context
+            return (await up.read(what)).response
+
+        first = asyncio.create_task(read_as(alice, DESCRIBE))
+        await asyncio.sleep(0)
+        joined = asyncio.create_task(read_as(bob, DESCRIBE))
+        await asyncio.sleep(0)
+        sagemaker.gate.set()
+        assert await first == await joined
+        assert sagemaker.calls == ["describe_auto_ml_job_v2"]
+        assert (alice.cache_hits, bob.cache_hits) == (0, 1)
+        await read_as(alice, DESCRIBE)  # cached: free
+        assert alice.cache_hits == 1
+        await read_as(bob, JOBS)  # bob's one call of the minute is still his
+        with pytest.raises(Throttled, match="1 SageMaker calls a minute"):
+            await read_as(alice, CANDIDATES)
+        assert len(sagemaker.calls) == 2
+        clock.now += 60
+        await read_as(alice, CANDIDATES)
+
+    asyncio.run(scenario())
