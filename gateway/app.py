@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from gateway.auth import Authenticator, Policy, build_authenticator, build_policy
 from gateway.cache import MemoryCache
@@ -31,6 +31,7 @@ from gateway.observability import configure_logging
 from gateway.results import ResultCache
 from gateway.sagemaker.client import StaticCredentials, open_sagemaker
 from gateway.sagemaker.cursors import CursorCodec
+from gateway.sagemaker.live import LiveJobs, fresh_reader
 from gateway.sagemaker.readiness import Readiness
 from gateway.sagemaker.reports import open_report_links
 from gateway.sagemaker.upstream import CachePolicy, Upstream
@@ -147,6 +148,7 @@ def create_app(
     ``graphiql_assets`` is where GraphiQL's bundles were built; tests point it elsewhere.
     """
     authenticator, policy = authentication(settings)
+    cursors = cursor_codec(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, Any]]:
@@ -155,19 +157,25 @@ def create_app(
             open_report_links(settings, credentials) as reports,
         ):
             app.state.reports = reports
-            app.state.upstream = Upstream(
-                sagemaker, sagemaker_cache(settings), cache_policy(settings)
+            upstream = Upstream(sagemaker, sagemaker_cache(settings), cache_policy(settings))
+            app.state.upstream = upstream
+            app.state.live = LiveJobs(
+                fresh_reader(upstream, settings, cursors), interval=settings.live_poll_seconds
             )
             app.state.results = result_cache(settings)
             app.state.readiness = Readiness(
                 sagemaker, cache_seconds=settings.readiness_cache_seconds
             )
-            yield {}
+            try:
+                yield {}
+            finally:
+                await app.state.live.close()
 
-    view = GraphQLView(build_schema(settings), settings, cursor_codec(settings), policy)
+    view = GraphQLView(build_schema(settings), settings, cursors, policy, authenticator)
     graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)
     routes: list[BaseRoute] = [
         graphql_route(view, graphiql, authenticator),  # first: the route nearly every request takes
+        WebSocketRoute("/graphql", view),  # subscriptions; authenticated by connection_init
         Route("/", index),
         Route("/healthz", healthz),
         Route("/readyz", readyz),

@@ -1,28 +1,39 @@
-"""The GraphQL view: Strawberry's ASGI view with the gateway's context, errors and result cache."""
+"""The GraphQL view: Strawberry's ASGI view with the gateway's context, errors and result cache,
+and its subscriptions over graphql-transport-ws and SSE (see :mod:`gateway.http.subscriptions`)."""
 
 from __future__ import annotations
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from prometheus_client import Counter
-from starlette.requests import Request
+from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.schema import BaseSchema
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
-from gateway.access import ALL_JOBS
-from gateway.auth import Policy
+from gateway.access import ALL_JOBS, NO_JOBS, JobAccess
+from gateway.auth import Authenticator, AuthError, Caller, Policy
 from gateway.http.errors import send_error
-from gateway.observability import GRAPHQL_OPERATIONS
+from gateway.http.headers import header
+from gateway.http.subscriptions import (
+    ConnectionLimits,
+    ConnectionRefused,
+    TransportWSHandler,
+    connection_headers,
+)
+from gateway.observability import GRAPHQL_OPERATIONS, caller_id
 from gateway.results import ResultCache, operation_key
 from gateway.sagemaker.autopilot import Autopilot
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.upstream import Upstream
 from gateway.schema import Context
+from gateway.schema.context import Live
 from gateway.settings import Settings
 
 CACHEABLE_MEMBERS = frozenset({"query", "variables", "operationName"})
@@ -48,18 +59,45 @@ async def buffered(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
+def expiry(caller: Caller, leeway: float) -> float | None:
+    """When the caller's token stops being accepted (Unix time), if it expires."""
+    exp = caller.claims.get("exp")
+    return float(exp) + leeway if isinstance(exp, int | float) else None
+
+
 class GraphQLView(GraphQL[Context, None]):
-    """Reads ``upstream`` and ``results`` from the app's state, which its lifespan sets."""
+    """Reads ``upstream``, ``results`` and ``live`` from the app's state, which its lifespan
+    sets. WebSocket upgrades from origins outside ``GATEWAY_CORS_ALLOW_ORIGINS`` are refused
+    (the page's own origin is always allowed): browsers send cookies cross-site."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(
-        self, schema: BaseSchema, settings: Settings, cursors: CursorCodec, policy: Policy
+        self,
+        schema: BaseSchema,
+        settings: Settings,
+        cursors: CursorCodec,
+        policy: Policy,
+        authenticator: Authenticator,
     ) -> None:
         # Strawberry's IDE page loads GraphiQL from a CDN; gateway.graphiql serves our own.
-        super().__init__(schema, graphql_ide=None)
+        super().__init__(
+            schema,
+            graphql_ide=None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
+            max_subscriptions_per_connection=None,  # the handler's own, with a code
+            allowed_origins=settings.cors_allow_origins,
+        )
+        sse = self._get_stream_transport("sse")
+        assert sse is not None
+        sse.heartbeat_interval = settings.websocket_ping_seconds
         self._settings = settings
         self._cursors = cursors
         self._policy = policy
+        self._authenticator = authenticator
         self._ok: dict[str | None, Counter] = {}
+        self.subscriptions_per_connection = settings.subscriptions_per_connection
+        self.connection_limits = ConnectionLimits(settings.connections_per_caller)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -70,7 +108,8 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        if scope["method"] == "POST":
+        streams = "text/event-stream" in (header(scope, b"accept") or "")
+        if scope["method"] == "POST" and not streams:
             body, receive = await buffered(receive)
             if await self._send_cached(scope, body, send):
                 return
@@ -153,18 +192,51 @@ class GraphQLView(GraphQL[Context, None]):
         GRAPHQL_OPERATIONS.labels(request_data.operation_name or "anonymous", outcome).inc()
         return result
 
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:
-        assert isinstance(request, Request)
-        upstream: Upstream = request.app.state.upstream
-        caller = request.scope.get("state", {}).get("caller")
-        access = None if caller is None else self._policy.for_caller(caller)
-        autopilot = Autopilot(
+    def _autopilot(self, connection: HTTPConnection, access: JobAccess | None) -> Autopilot:
+        upstream: Upstream = connection.app.state.upstream
+        return Autopilot(
             upstream,
             self._settings,
             self._cursors,
             access=access,
-            reports=request.app.state.reports,
+            reports=connection.app.state.reports,
         )
-        return Context(request=request, autopilot=autopilot)
+
+    def _live(self, connection: HTTPConnection, access: JobAccess | None) -> Live:
+        return Live(connection.app.state.live, renew=lambda: self._autopilot(connection, access))
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        if isinstance(request, WebSocket):  # nothing runs before on_ws_connect lets it in
+            return Context(request, self._autopilot(request, NO_JOBS), self._live(request, NO_JOBS))
+        caller: Caller | None = request.scope.get("state", {}).get("caller")
+        access = None if caller is None else self._policy.for_caller(caller)
+        live = self._live(request, access)
+        if caller is not None:
+            live.expires_at = expiry(caller, self._settings.jwt_leeway_seconds)
+        return Context(request, self._autopilot(request, access), live)
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """Authenticates a WebSocket from its ``connection_init`` (or upgrade headers) and
+        counts it among its caller's connections; refuses it otherwise."""
+        connection, live = context.request, context.live
+        assert live is not None
+        headers = connection_headers(Headers(scope=connection.scope), context.connection_params)
+        try:
+            caller = await self._authenticator.authenticate(
+                connection.client.host if connection.client else None, headers
+            )
+        except AuthError as error:
+            raise ConnectionRefused.of(error) from None
+        self.connection_limits.acquire(caller.subject)
+        caller_id.set(caller.subject)
+        access = self._policy.for_caller(caller)
+        context.autopilot = self._autopilot(connection, access)
+        context.live = Live(
+            live.feeds,
+            renew=lambda: self._autopilot(connection, access),
+            expires_at=expiry(caller, self._settings.jwt_leeway_seconds),
+            holder=caller.subject,
+        )
+        return None

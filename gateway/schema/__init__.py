@@ -1,4 +1,4 @@
-"""The GraphQL schema: types, enums, connections and the root query."""
+"""The GraphQL schema: types, enums, connections, the root query and subscriptions."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from gateway.schema.documents import DocumentCache, ParseCache
 from gateway.schema.errors import ErrorCodes, log_errors
 from gateway.schema.execution import PlannedExecutionContext
 from gateway.schema.query import Query
+from gateway.schema.subscriptions import Subscription
 from gateway.settings import Settings
 
 CACHED_OPERATIONS = 256
@@ -48,7 +49,10 @@ def build_schema(settings: Settings | None = None) -> Schema:
     """The schema; ``settings`` adds its limits, caches and operation batching."""
     if settings is None:
         return GatewaySchema(
-            query=Query, extensions=[ErrorCodes], execution_context_class=PlannedExecutionContext
+            query=Query,
+            subscription=Subscription,
+            extensions=[ErrorCodes],
+            execution_context_class=PlannedExecutionContext,
         )
     documents = DocumentCache(maxsize=CACHED_OPERATIONS)
     rules = limit_rules(settings)
@@ -63,6 +67,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         extensions.append(DisableIntrospection)
     return GatewaySchema(
         query=Query,
+        subscription=Subscription,
         extensions=extensions,
         execution_context_class=PlannedExecutionContext,
         config=StrawberryConfig(
