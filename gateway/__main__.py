@@ -73,7 +73,7 @@ def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
     configure_logging(settings.log_level, settings.log_format)
     credentials = None
     if local:
-        sagemaker = _local_sagemaker()(region=settings.aws_region)
+        sagemaker = _local_sagemaker()(region=settings.aws_region, live_demo=True)
         sagemaker.start()
         endpoints = {"sagemaker_endpoint_url": sagemaker.endpoint_url}
         endpoints["s3_endpoint_url"] = sagemaker.endpoint_url  # its report files

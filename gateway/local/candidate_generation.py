@@ -22,7 +22,7 @@ from gateway.local.jobs import JobRun, JobSpec, JobStatus
 from gateway.local.metrics import candidate_metrics, objective_type, rounded, validation_metrics
 from gateway.local.naming import hex_digest, name_prefix, resource_name, sagemaker_arn, stable_seed
 from gateway.local.problem_types import TABULAR_KINDS
-from gateway.local.timeline import SETTLE, CandidatePlan, plan_job, snapshot_time
+from gateway.local.timeline import SETTLE, CandidatePlan, CandidateTimes, plan_job, snapshot_time
 from gateway.shapes import AWS
 
 STOPPED_OBJECTIVE_STATUS: Final = "Failed"
@@ -32,7 +32,7 @@ _STOP_DELAY: Final = timedelta(seconds=90)
 """How long the candidates running when a job stops or fails take to stop, at the most."""
 
 
-def _steps(spec: JobSpec, plan: CandidatePlan) -> list[AWS]:
+def candidate_steps(spec: JobSpec, plan: CandidatePlan) -> list[AWS]:
     """CandidateSteps: the processing, training and transform jobs that made the candidate."""
     prefix = name_prefix(spec.name)
     if spec.problem in TABULAR_KINDS:
@@ -84,18 +84,28 @@ def _artifacts(spec: JobSpec, plan: CandidatePlan) -> AWS:
     return locations
 
 
-def _finished(spec: JobSpec, plan: CandidatePlan, job_rng_seed: int) -> AWS:
-    """A candidate whose training ended on its own (Completed, early-Stopped or Failed)."""
-    end = plan.ended
+def job_metrics_seed(spec: JobSpec) -> int:
+    """The seed of the metrics a job's candidates share (e.g. its dataset's class balance)."""
+    return stable_seed(spec.name, "job-metrics")
+
+
+def finished_candidate(
+    spec: JobSpec, plan: CandidatePlan, job_rng_seed: int, times: CandidateTimes | None = None
+) -> AWS:
+    """A candidate whose training ended on its own (Completed, early-Stopped or Failed).
+
+    ``times`` are the plan's own unless given (a job that runs in wall-clock time moves them).
+    """
+    times = times or plan.times
     candidate: AWS = {"CandidateName": plan.name}
     if plan.fate == "fail":
         candidate.update(
             ObjectiveStatus="Failed",
-            CandidateSteps=_steps(spec, plan),
+            CandidateSteps=candidate_steps(spec, plan),
             CandidateStatus="Failed",
-            CreationTime=plan.created,
-            EndTime=end,
-            LastModifiedTime=end + SETTLE,
+            CreationTime=times.created,
+            EndTime=times.ended,
+            LastModifiedTime=times.settled,
             FailureReason=plan.failure_reason,
         )
         return candidate
@@ -120,12 +130,12 @@ def _finished(spec: JobSpec, plan: CandidatePlan, job_rng_seed: int) -> AWS:
     )
     candidate.update(
         ObjectiveStatus="Succeeded",
-        CandidateSteps=_steps(spec, plan),
+        CandidateSteps=candidate_steps(spec, plan),
         CandidateStatus="Completed" if plan.fate == "ok" else "Stopped",
         InferenceContainers=containers,
-        CreationTime=plan.created,
-        EndTime=end,
-        LastModifiedTime=end + SETTLE,
+        CreationTime=times.created,
+        EndTime=times.ended,
+        LastModifiedTime=times.settled,
         CandidateProperties=properties,
     )
     if spec.problem in {"TextClassification", "ImageClassification"}:
@@ -137,7 +147,7 @@ def _finished(spec: JobSpec, plan: CandidatePlan, job_rng_seed: int) -> AWS:
 
 def _unfinished(spec: JobSpec, plan: CandidatePlan, status: JobStatus, snapshot: datetime) -> AWS:
     """A candidate still training at the snapshot: running, being stopped or cut off."""
-    candidate: AWS = {"CandidateName": plan.name, "CandidateSteps": _steps(spec, plan)}
+    candidate: AWS = {"CandidateName": plan.name, "CandidateSteps": candidate_steps(spec, plan)}
     candidate["CreationTime"] = plan.created
     if status in {"Stopped", "Failed"}:
         end = snapshot + _STOP_DELAY * ((plan.index % 7 + 1) / 8)
@@ -161,10 +171,10 @@ def _unfinished(spec: JobSpec, plan: CandidatePlan, status: JobStatus, snapshot:
 def generate_run(spec: JobSpec, status: JobStatus) -> JobRun:
     """The candidates and job timestamps of ``spec`` as observed in ``status``."""
     timeline = plan_job(spec)
-    job_seed = stable_seed(spec.name, "job-metrics")
+    job_seed = job_metrics_seed(spec)
     if status == "Completed":
         analysed = spec.creation_time + timeline.analysis
-        candidates = [_finished(spec, plan, job_seed) for plan in timeline.plans]
+        candidates = [finished_candidate(spec, plan, job_seed) for plan in timeline.plans]
         last_end = max((c["EndTime"] for c in candidates), default=analysed)
         wrap_up = timedelta(seconds=random.Random(job_seed).randint(8 * 60, 25 * 60))
         end = last_end + wrap_up if candidates else analysed
@@ -176,7 +186,7 @@ def generate_run(spec: JobSpec, status: JobStatus) -> JobRun:
         if plan.created > snapshot:
             continue
         if plan.ended + SETTLE <= snapshot:
-            candidates.append(_finished(spec, plan, job_seed))
+            candidates.append(finished_candidate(spec, plan, job_seed))
         else:
             candidates.append(_unfinished(spec, plan, status, snapshot))
     if status in {"Stopped", "Failed"}:

@@ -22,6 +22,8 @@ from gateway.shapes import AWS
 
 
 def _secondary_status(job: AutoMLJob) -> str:
+    if job.run.secondary_status is not None:
+        return job.run.secondary_status
     if job.status == "Completed":
         return "CandidateDefinitionsGenerated" if job.definitions_only else "Completed"
     if job.status == "InProgress":

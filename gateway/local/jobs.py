@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Final, Literal, Protocol, get_args
 
 from gateway.local.problem_types import ProblemKind
 from gateway.shapes import AWS
+
+if TYPE_CHECKING:
+    from gateway.local.live_runs import LiveRun
 
 JobStatus = Literal["Completed", "InProgress", "Failed", "Stopped", "Stopping"]
 JOB_STATUSES: Final[tuple[JobStatus, ...]] = get_args(JobStatus)
@@ -40,6 +43,8 @@ class JobRun:
     candidates: list[AWS]
     last_modified_time: datetime
     end_time: datetime | None
+    secondary_status: str | None = None
+    """AutoMLJobSecondaryStatus when the run says (a live one); else the status implies it."""
 
 
 @dataclass
@@ -56,6 +61,8 @@ class AutoMLJob:
     status: JobStatus
     failure_reason: str | None
     run: JobRun
+    live: LiveRun | None = None
+    """How the job runs in wall-clock time, if it does (see live_runs.py); None: it is static."""
 
     @property
     def name(self) -> str:

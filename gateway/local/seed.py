@@ -5,6 +5,9 @@ CreateAutoMLJob/CreateAutoMLJobV2 would have made), at fixed times before ``SEED
 every run shows the same data, and then moved to their demo status. Together they cover every
 problem type, every job status, and every member of the ``AutoMLCandidate`` shape; one job is
 a later, smaller rerun of another (same data, problem and objective) to compare against.
+
+``make serve`` adds one job that runs in wall-clock time (:func:`seed_live_demo_job`), so its
+leaderboard fills while one watches; the fixed demo jobs never change.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from gateway.local.jobs import JobStatus
+from gateway.local.live_runs import DURATION_TAG
 from gateway.local.store import LocalAutopilot
 from gateway.shapes import AWS
 
@@ -251,3 +255,48 @@ def seed_demo_jobs(
             autopilot.set_job_status(name, status, _FAILURE_REASONS.get(name), **scope)
         created.append(name)
     return created
+
+
+LIVE_DEMO_JOB: Final = "loan-default-live"
+LIVE_DEMO_DURATION: Final = timedelta(minutes=12)
+LIVE_DEMO_HEAD_START: Final = timedelta(minutes=2)
+"""How long before seeding the live demo job was created: its first candidates are training
+(and about to finish) from the start, and about ten minutes of its run remain."""
+
+
+def _live_demo_request(account_id: str, region: str) -> AWS:
+    seconds = str(int(LIVE_DEMO_DURATION.total_seconds()))
+    return {
+        "AutoMLJobName": LIVE_DEMO_JOB,
+        "AutoMLJobInputDataConfig": [_channel(_s3(region, "loans/train/applications.csv"))],
+        "OutputDataConfig": {"S3OutputPath": _s3(region, "loans/output")},
+        "AutoMLProblemTypeConfig": {
+            "TabularJobConfig": {
+                "CompletionCriteria": {"MaxCandidates": 100},
+                "Mode": "HYPERPARAMETER_TUNING",
+                "ProblemType": "BinaryClassification",
+                "TargetAttributeName": "defaulted",
+            }
+        },
+        "AutoMLJobObjective": {"MetricName": "AUC"},
+        "ModelDeployConfig": {"AutoGenerateEndpointName": True},
+        "RoleArn": _role(account_id),
+        "Tags": [*_tags("risk"), {"Key": DURATION_TAG, "Value": seconds}],
+    }
+
+
+def seed_live_demo_job(
+    autopilot: LocalAutopilot, *, account_id: str | None = None, region: str | None = None
+) -> bool:
+    """Create the live demo job unless it exists; whether this call created it."""
+    account_id = account_id or autopilot.default_account_id
+    region = region or autopilot.default_region
+    if autopilot.has_job(LIVE_DEMO_JOB, account_id=account_id, region=region):
+        return False
+    autopilot.create_auto_ml_job_v2(
+        _live_demo_request(account_id, region),
+        now=autopilot.now() - LIVE_DEMO_HEAD_START,
+        account_id=account_id,
+        region=region,
+    )
+    return True

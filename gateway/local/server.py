@@ -21,7 +21,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from gateway.local.report_storage import ReportStorage
 from gateway.local.responses import create_app
-from gateway.local.seed import seed_demo_jobs
+from gateway.local.seed import seed_demo_jobs, seed_live_demo_job
 from gateway.local.store import LocalAutopilot
 
 
@@ -41,14 +41,18 @@ class LocalSageMaker:
         port: int = 0,
         *,
         seed: bool = True,
+        live_demo: bool = False,
         region: str = "us-east-1",
     ) -> None:
+        """``seed``: the fixed demo jobs; ``live_demo``: also one that runs in wall-clock time."""
         self.host = host
         self._requested_port = port
         self._region = region
         self.autopilot = LocalAutopilot(default_region=region, observer=ReportStorage())
         if seed:
             seed_demo_jobs(self.autopilot)
+        if live_demo:
+            seed_live_demo_job(self.autopilot)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -78,6 +78,20 @@ class CandidatePlan:
     def ended(self) -> datetime:
         return self.created + self.duration
 
+    @property
+    def times(self) -> CandidateTimes:
+        """When the candidate is created, ends and is last modified, on the virtual timeline."""
+        return CandidateTimes(self.created, self.ended, self.ended + SETTLE)
+
+
+@dataclass(frozen=True)
+class CandidateTimes:
+    """A candidate's timestamps: virtual ones, or those of a job that runs in wall-clock time."""
+
+    created: datetime
+    ended: datetime  # its training job's end: EndTime
+    settled: datetime  # metrics and artifacts are in: its last LastModifiedTime
+
 
 @dataclass(frozen=True)
 class Timeline:
