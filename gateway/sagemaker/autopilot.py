@@ -72,6 +72,10 @@ class Autopilot:
         self.freshness = math.inf
         """How much longer everything this request read stays valid, in seconds."""
 
+    @property
+    def limits(self) -> PageLimits:
+        return self._limits
+
     async def _read_many(self, reads: list[Read]) -> list[Answer | BaseException]:
         fetch = self._upstream.refresh if self._fresh else self._upstream.read
         return await asyncio.gather(*(fetch(read) for read in reads), return_exceptions=True)

@@ -25,6 +25,7 @@ from gateway.sagemaker.changes import (
     leaderboard_state,
 )
 from gateway.sagemaker.live import Feed, Update
+from gateway.sagemaker.planner import check_page_size
 from gateway.sagemaker.ranking import Order, OrderBy
 from gateway.schema.candidates import Candidate, CandidateConnection, JobName
 from gateway.schema.context import Info, Live
@@ -143,6 +144,7 @@ class Subscription:
     ) -> AsyncGenerator[CandidateConnection, None]:
         live = _live(info)
         orders, kept = to_orders(order_by) or [Order(OrderBy.OBJECTIVE)], to_filter(where)
+        check_page_size("first", first, info.context.autopilot.limits)
         await info.context.autopilot.job(job_name)
         fingerprint = leaderboard_fingerprint(
             [job_name], CandidateQuery(job_name=job_name).fingerprint, orders, kept
