@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Mapping
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -137,6 +140,32 @@ def graphql_route(view: GraphQLView, graphiql: GraphiQL, authenticator: Authenti
     return Route("/graphql", view, methods=["GET", "POST"], middleware=guards)
 
 
+def on_termination(callback: Callable[[], object]) -> Callable[[], None]:
+    """Runs ``callback`` in the running loop when SIGTERM or SIGINT arrives, then the server's
+    own handler; returns what undoes it. The server waits for open responses before it shuts
+    the app down, and a subscription's response never ends by itself: this ends them first.
+    Signal handlers belong to the main thread; elsewhere (an embedding test) it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def handler(sig: int, frame: object) -> None:
+        loop.call_soon_threadsafe(callback)
+        server_handler = previous[signal.Signals(sig)]
+        if callable(server_handler):
+            server_handler(sig, frame)  # type: ignore[arg-type]
+
+    for sig in previous:
+        signal.signal(sig, handler)
+
+    def undo() -> None:
+        for sig, original in previous.items():
+            signal.signal(sig, original)
+
+    return undo
+
+
 def create_app(
     settings: Settings,
     *,
@@ -159,8 +188,12 @@ def create_app(
             app.state.reports = reports
             upstream = Upstream(sagemaker, sagemaker_cache(settings), cache_policy(settings))
             app.state.upstream = upstream
-            app.state.live = LiveJobs(
+            live = app.state.live = LiveJobs(
                 fresh_reader(upstream, settings, cursors), interval=settings.live_poll_seconds
+            )
+            closing: list[asyncio.Task[None]] = []  # held, so the task is not collected
+            restore_signals = on_termination(
+                lambda: closing.append(asyncio.create_task(live.close()))
             )
             app.state.results = result_cache(settings)
             app.state.readiness = Readiness(
@@ -169,7 +202,8 @@ def create_app(
             try:
                 yield {}
             finally:
-                await app.state.live.close()
+                restore_signals()
+                await live.close()
 
     view = GraphQLView(build_schema(settings), settings, cursors, policy, authenticator)
     graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)

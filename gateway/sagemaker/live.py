@@ -59,6 +59,13 @@ class FellBehind(UpstreamUnavailable):
     """A subscriber that left too many updates unread."""
 
 
+class ShuttingDown(UpstreamUnavailable):
+    """The process is stopping: subscribers should resume elsewhere."""
+
+
+RESTARTING = "The gateway is restarting; subscribe again."
+
+
 @dataclass(slots=True)
 class Feed:
     """One subscriber's view of a watched job: ``baseline`` (the latest read when it
@@ -90,7 +97,7 @@ class JobFeeds(Protocol):
         ...
 
     async def close(self) -> None:
-        """Stops every poller (the app is shutting down)."""
+        """Ends every subscription and stops every poller (the process is stopping)."""
         ...
 
 
@@ -122,6 +129,7 @@ class LiveJobs:
         self._sleep = sleep
         self._now = now
         self._pollers: dict[str, _Poller] = {}
+        self._closed = False
 
     @property
     def polled(self) -> list[str]:
@@ -130,6 +138,8 @@ class LiveJobs:
 
     @asynccontextmanager
     async def watch(self, job_name: str) -> AsyncIterator[Feed]:
+        if self._closed:
+            raise ShuttingDown(RESTARTING)
         poller = self._pollers.get(job_name)
         if poller is None:
             poller = self._pollers[job_name] = _Poller()
@@ -142,7 +152,7 @@ class LiveJobs:
             if poller.error is not None:
                 raise poller.error
             if poller.snapshot is None:  # stopped before its first read: shutting down
-                raise UpstreamUnavailable("The gateway is restarting; subscribe again.")
+                raise ShuttingDown(RESTARTING)
             # no await between reading the snapshot and joining: no update is missed or doubled
             feed = Feed(poller.snapshot)
             poller.feeds.append(feed)
@@ -157,7 +167,11 @@ class LiveJobs:
                 await self._stop(job_name, poller)
 
     async def close(self) -> None:
+        """Ends every subscription with :class:`ShuttingDown` and stops every poller."""
+        self._closed = True
         for job_name, poller in list(self._pollers.items()):
+            for feed in poller.feeds:
+                feed._put(ShuttingDown(RESTARTING))
             await self._stop(job_name, poller)
 
     async def _stop(self, job_name: str, poller: _Poller) -> None:

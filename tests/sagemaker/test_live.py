@@ -7,7 +7,6 @@ happens exactly when the test says.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 
 from gateway.errors import NotFound, Throttled, UpstreamUnavailable
 from gateway.sagemaker.leaderboards import JobCandidates
-from gateway.sagemaker.live import MAX_PENDING_UPDATES, Feed, FellBehind, LiveJobs
+from gateway.sagemaker.live import MAX_PENDING_UPDATES, Feed, FellBehind, LiveJobs, ShuttingDown
 from tests.sagemaker.live_data import JOB, candidate, read
 
 
@@ -220,17 +219,16 @@ async def test_a_subscriber_that_stops_reading_is_dropped_not_the_others() -> No
             await feed.next()
 
 
-async def test_close_stops_every_poller() -> None:
+async def test_close_ends_every_subscription_and_refuses_new_ones() -> None:
     script = Script(read(candidate(1)))
     gate = Gate()
     jobs = live(script, gate)
 
-    async def watching() -> AsyncIterator[None]:
+    async with jobs.watch(JOB) as feed:
+        await jobs.close()
+        assert jobs.polled == []
+        with pytest.raises(ShuttingDown):
+            await feed.next()
+    with pytest.raises(ShuttingDown):
         async with jobs.watch(JOB):
-            yield
-
-    watcher = watching()
-    await anext(watcher)
-    await jobs.close()
-    assert jobs.polled == []
-    await watcher.aclose()
+            pass
