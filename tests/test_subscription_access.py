@@ -164,6 +164,9 @@ async def test_over_the_limits_a_coded_error_or_close_code(
         assert (refusal["id"], refusal["type"]) == (third, "error")
         assert refusal["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         assert await close_code(secured, limited) == 4429
+        status, body = await sse_events(secured, TOP, headers=limited, job="customer-churn-xgb")
+        assert status == 429
+        assert body[0][1]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     await asyncio.sleep(0.1)  # both closed: the caller may connect again
     async with transport_ws(secured, payload=limited) as again:
         (top,) = await again.collect(TOP, job="customer-churn-xgb")

@@ -18,7 +18,7 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_
 from strawberry.types import ExecutionResult
 
 from gateway.access import ALL_JOBS, NO_JOBS, JobAccess
-from gateway.auth import Authenticator, AuthError, Caller, Policy
+from gateway.auth import ANONYMOUS, Authenticator, AuthError, Caller, Policy
 from gateway.http.errors import send_error
 from gateway.http.headers import header
 from gateway.http.subscriptions import (
@@ -108,11 +108,29 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        streams = "text/event-stream" in (header(scope, b"accept") or "")
-        if scope["method"] == "POST" and not streams:
+        if "text/event-stream" in (header(scope, b"accept") or ""):
+            await self._stream(scope, receive, send)
+            return
+        if scope["method"] == "POST":
             body, receive = await buffered(receive)
             if await self._send_cached(scope, body, send):
                 return
+        await self._answer(scope, receive, send)
+
+    async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An SSE stream, counted among its caller's subscription connections while open."""
+        caller: Caller = scope.get("state", {}).get("caller") or ANONYMOUS
+        try:
+            self.connection_limits.acquire(caller.subject)
+        except ConnectionRefused as refused:
+            await send_error(send, 429, refused.reason, "BAD_USER_INPUT")
+            return
+        try:
+            await self._answer(scope, receive, send)
+        finally:
+            self.connection_limits.release(caller.subject)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         try:
             response = await self.run(request)
