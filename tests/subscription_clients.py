@@ -23,7 +23,9 @@ class TransportWS:
         self._ids = 0
 
     async def receive(self) -> dict[str, Any]:
-        message: dict[str, Any] = json.loads(await self.socket.recv())
+        frame = await self.socket.recv()
+        assert isinstance(frame, str), "graphql-transport-ws messages are text frames"
+        message: dict[str, Any] = json.loads(frame)
         return message
 
     async def start(self, query: str, **variables: Any) -> str:

@@ -16,6 +16,9 @@ from typing import Protocol, cast
 
 from graphql import GraphQLError
 from starlette.datastructures import Headers
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -73,6 +76,19 @@ class ConnectionLimits:
         self._open[subject] -= 1
         if self._open[subject] <= 0:
             del self._open[subject]
+
+
+class TextFrames(ASGIWebSocketAdapter):
+    """Sends every message as a text frame, as graphql-transport-ws requires: the view encodes
+    JSON to bytes (orjson), which Strawberry would send as binary frames that browsers' clients
+    cannot read."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
 
 class Limited(Protocol):

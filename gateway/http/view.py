@@ -16,6 +16,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.access import ALL_JOBS, NO_JOBS, JobAccess
 from gateway.auth import ANONYMOUS, Authenticator, AuthError, Caller, Policy
@@ -24,6 +25,7 @@ from gateway.http.headers import header
 from gateway.http.subscriptions import (
     ConnectionLimits,
     ConnectionRefused,
+    TextFrames,
     TransportWSHandler,
     connection_headers,
 )
@@ -71,6 +73,7 @@ class GraphQLView(GraphQL[Context, None]):
     (the page's own origin is always allowed): browsers send cookies cross-site."""
 
     graphql_transport_ws_handler_class = TransportWSHandler
+    websocket_adapter_class = TextFrames
 
     def __init__(
         self,
@@ -235,7 +238,7 @@ class GraphQLView(GraphQL[Context, None]):
             live.expires_at = expiry(caller, self._settings.jwt_leeway_seconds)
         return Context(request, self._autopilot(request, access), live)
 
-    async def on_ws_connect(self, context: Context) -> None:
+    async def on_ws_connect(self, context: Context) -> UnsetType:
         """Authenticates a WebSocket from its ``connection_init`` (or upgrade headers) and
         counts it among its caller's connections; refuses it otherwise."""
         connection, live = context.request, context.live
@@ -257,4 +260,4 @@ class GraphQLView(GraphQL[Context, None]):
             expires_at=expiry(caller, self._settings.jwt_leeway_seconds),
             holder=caller.subject,
         )
-        return None
+        return UNSET  # type: ignore[no-any-return]  # an ack without a payload: graphql-ws clients refuse `"payload": null`
