@@ -8,7 +8,7 @@ come from one place so the three never disagree about a job.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from moto.sagemaker.exceptions import ValidationError
 
@@ -48,8 +48,12 @@ def _timestamps(job: AutoMLJob) -> AWS:
     )
 
 
+_BEFORE_DEFINITIONS: Final = frozenset({"Starting", "AnalyzingData", "FeatureEngineering"})
+"""A live job's secondary statuses before its candidate definitions (and notebooks) exist."""
+
+
 def _artifacts(job: AutoMLJob) -> AWS | None:
-    if not job.tabular:
+    if not job.tabular or job.run.secondary_status in _BEFORE_DEFINITIONS:
         return None
     out = job.spec.output_path.rstrip("/")
     digest = f"{stable_seed(job.name, 'pr'):016x}"

@@ -74,7 +74,8 @@ class AutoMLJob:
 
 
 class RunObserver(Protocol):
-    """Told whenever a job's candidates are replaced: on creation and on every status change."""
+    """Told whenever a job's candidates are replaced: on creation, on every status change, and
+    when a live job gains or finishes candidates."""
 
     def run_changed(self, job: AutoMLJob, before: Sequence[AWS]) -> None:
         """``job.run`` is new; ``before`` are the candidates it replaced (none for a new job)."""

@@ -231,7 +231,8 @@ def observe(
     """
     now = _ms(now)
     spec = live.spec
-    cut = stopped_at if stopped_at is not None and stopped_at < live.end else None
+    stopping = stopped_at is not None and stopped_at < live.end and stopped_at <= now
+    cut = _ms(stopped_at) if stopped_at is not None and stopping else None
     horizon = min(now, cut) if cut is not None else now
     built = finished if finished is not None else {}
     seed = job_metrics_seed(spec)

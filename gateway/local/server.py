@@ -13,6 +13,8 @@ has its reports (see reports.py), so presigned report URLs download from it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 
 from flask import Flask
@@ -23,6 +25,7 @@ from gateway.local.report_storage import ReportStorage
 from gateway.local.responses import create_app
 from gateway.local.seed import seed_demo_jobs, seed_live_demo_job
 from gateway.local.store import LocalAutopilot
+from gateway.local.wire import current_time
 
 
 class _QuietRequestHandler(MotoRequestHandler):
@@ -43,12 +46,18 @@ class LocalSageMaker:
         seed: bool = True,
         live_demo: bool = False,
         region: str = "us-east-1",
+        clock: Callable[[], datetime] = current_time,
     ) -> None:
-        """``seed``: the fixed demo jobs; ``live_demo``: also one that runs in wall-clock time."""
+        """``seed``: the fixed demo jobs; ``live_demo``: also one that runs in wall-clock time.
+
+        ``clock`` is the time live jobs run by: a test may pass one it moves itself.
+        """
         self.host = host
         self._requested_port = port
         self._region = region
-        self.autopilot = LocalAutopilot(default_region=region, observer=ReportStorage())
+        self.autopilot = LocalAutopilot(
+            default_region=region, observer=ReportStorage(), clock=clock
+        )
         if seed:
             seed_demo_jobs(self.autopilot)
         if live_demo:

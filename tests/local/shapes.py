@@ -34,6 +34,13 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.DOTALL)
 
 
+def assert_valid(operation: str, parsed: dict[str, Any], raw: dict[str, Any]) -> None:
+    """``operation``'s answer, as botocore parsed it and as sent, is exactly of its shape."""
+    shape = output_shape(operation)
+    errors = shape_errors(shape, parsed) + shape_errors(shape, raw, raw=True)
+    assert errors == [], "\n".join(errors[:20])
+
+
 def shape_errors(shape: Shape, value: Any, path: str = "$", *, raw: bool = False) -> list[str]:
     """Every way ``value`` departs from ``shape``.
 

@@ -17,7 +17,13 @@ from tests.local.builders import (
     v2_job,
 )
 from tests.local.conftest import Call
-from tests.local.shapes import member_paths, output_shape, present_paths, shape_errors
+from tests.local.shapes import (
+    assert_valid,
+    member_paths,
+    output_shape,
+    present_paths,
+    shape_errors,
+)
 
 TABULAR_DEMO_JOBS = [
     "customer-churn-xgb",
@@ -27,12 +33,6 @@ TABULAR_DEMO_JOBS = [
     "house-prices-baseline",
     "customer-churn-xgb-rerun",
 ]
-
-
-def assert_valid(operation: str, parsed: dict[str, Any], raw: dict[str, Any]) -> None:
-    shape = output_shape(operation)
-    errors = shape_errors(shape, parsed) + shape_errors(shape, raw, raw=True)
-    assert errors == [], "\n".join(errors[:20])
 
 
 def test_the_checker_catches_what_it_should() -> None:
