@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -126,13 +127,57 @@ async def test_a_subscription_ends_with_an_error_when_the_token_expires(
 ) -> None:
     short = token(identity_provider, ["admins"], exp=int(time.time()) + 2)
     started = time.monotonic()
-    async with transport_ws(secured, payload=bearer(short)) as ws:
-        (ended,) = await ws.collect(EVENTS, job=RUNNING)
-    assert ended["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    assert "expired" in ended["errors"][0]["message"]
+
+    async def over_websocket() -> dict[str, Any]:
+        async with transport_ws(secured, payload=bearer(short)) as ws:
+            (ended,) = await ws.collect(EVENTS, job=RUNNING)
+            return ended
+
+    ended, (status, events) = await asyncio.gather(
+        over_websocket(), sse_events(secured, EVENTS, headers=bearer(short), job=RUNNING)
+    )
+    assert status == 200 and events[-1] == ("complete", None)
+    for error in (ended["errors"][0], events[-2][1]["errors"][0]):
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "expired" in error["message"]
     assert time.monotonic() - started < 4
     status, _ = await sse_events(secured, EVENTS, headers=bearer(short), job=RUNNING)
     assert status == 401  # and an expired token cannot start another
+
+
+def pollers() -> float:
+    return REGISTRY.get_sample_value("gateway_live_pollers") or 0.0
+
+
+async def test_one_poller_while_anyone_watches_none_after_the_last_leaves(
+    secured: str, identity_provider: tuple[IdentityProvider, KeyPair]
+) -> None:
+    admin = bearer(token(identity_provider, ["admins"]))
+    assert pollers() == 0
+    async with (
+        transport_ws(secured, payload=admin) as one,
+        transport_ws(secured, payload=admin) as two,
+    ):
+        first, second = await one.start(EVENTS, job=RUNNING), await two.start(EVENTS, job=RUNNING)
+        await asyncio.sleep(0.3)
+        assert pollers() == 1
+        await one.socket.send(json.dumps({"id": first, "type": "complete"}))
+        await asyncio.sleep(0.1)
+        assert pollers() == 1  # the other still watches
+        await two.socket.send(json.dumps({"id": second, "type": "complete"}))
+        await asyncio.sleep(0.1)
+        assert pollers() == 0
+
+
+async def test_every_subscription_has_its_own_request_id(
+    secured: str, identity_provider: tuple[IdentityProvider, KeyPair]
+) -> None:
+    admin = bearer(token(identity_provider, ["admins"]))
+    async with transport_ws(secured, payload=admin) as ws:
+        (one,) = await ws.collect(EVENTS, job="no-such-job")
+        (two,) = await ws.collect(EVENTS, job="no-such-job")
+    ids = [m["errors"][0]["extensions"]["requestId"] for m in (one, two)]
+    assert ids[0] != ids[1] and "-" not in ids
 
 
 async def test_upgrades_from_other_origins_are_refused(

@@ -28,6 +28,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from gateway.auth import AuthError, AuthUnavailable
+from gateway.observability import new_request_id, request_id
 from gateway.schema.context import Context
 
 MAX_REASON_BYTES = 123  # a WebSocket close frame's reason
@@ -123,6 +124,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 {"id": message["id"], "type": "error", "payload": [error.formatted]}
             )
             return
+        # Each operation gets its own request ID in logs and errors, and its own deadline and
+        # read budget: the connection's could be hours old. Its task copies this context.
+        request_id.set(new_request_id(None))
+        if self.context.live is not None:
+            self.context.autopilot = self.context.live.renew()
         await super().handle_subscribe(message)
 
     async def shutdown(self) -> None:
