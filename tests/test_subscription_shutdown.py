@@ -1,4 +1,5 @@
-"""SIGTERM closes subscriptions with the reconnect code, so clients resume on another pod."""
+"""SIGTERM closes subscriptions with the reconnect code, so clients resume on another pod; the
+server keeps idle WebSockets alive with pings."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
 from gateway.local.server import LocalSageMaker
+from gateway.settings import Settings
 from tests.subscription_clients import sse_events, transport_ws
 
 EVENTS = "subscription($job: String!) { candidateEvents(jobName: $job) { kind } }"
@@ -88,3 +91,25 @@ async def test_sigterm_closes_websockets_with_1012_and_ends_sse_streams(
     exited = await asyncio.to_thread(server.wait, 15)
     assert exited in (0, -signal.SIGTERM)
     assert time.monotonic() - signalled < 5  # not the whole grace period
+
+
+def test_the_server_pings_websockets_at_the_configured_interval(
+    monkeypatch: pytest.MonkeyPatch, gateway_settings: Settings
+) -> None:
+    """What `python -m gateway serve` hands uvicorn: pings every GATEWAY_WEBSOCKET_PING_SECONDS,
+    and a WebSocket that does not answer one within as long is closed."""
+    import uvicorn
+
+    from gateway import __main__
+    from gateway.__main__ import _serve
+
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(__main__, "configure_logging", lambda level, log_format: None)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options))
+    _serve(
+        gateway_settings.model_copy(update={"websocket_ping_seconds": 7.5}),
+        "127.0.0.1",
+        0,
+        local=False,
+    )
+    assert served["ws_ping_interval"] == served["ws_ping_timeout"] == 7.5
