@@ -15,9 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client import REGISTRY
+from starlette.datastructures import Headers
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from gateway.http.subscriptions import ConnectionLimits, ConnectionRefused, connection_headers
 from gateway.settings import Settings
 from tests.auth.idp import AUDIENCE, IdentityProvider, KeyPair, running_identity_provider
 from tests.gateway_server import running_gateway
@@ -234,3 +236,31 @@ async def test_an_idle_sse_stream_gets_keep_alive_pings(
         lines = response.aiter_lines()
         seen = [await anext(lines) for _ in range(4)]
     assert ": ping" in seen
+
+
+def test_connection_init_authorization_replaces_the_upgrade_header() -> None:
+    upgrade = Headers(raw=[(b"authorization", b"Bearer old"), (b"origin", b"https://a.example")])
+    given = connection_headers(upgrade, {"authorization": "Bearer new"})
+    assert given.getlist("authorization") == ["Bearer new"]
+    assert given["origin"] == "https://a.example"
+    assert connection_headers(upgrade, {"other": 1}) is upgrade
+    for bad in ({"Authorization": ["Bearer a"]}, {"Authorization": "a", "authorization": "b"}):
+        with pytest.raises(ConnectionRefused) as refused:
+            connection_headers(upgrade, bad)
+        assert refused.value.code == 4401
+
+
+def test_connection_limits_count_per_caller() -> None:
+    limits = ConnectionLimits(per_caller=2)
+    limits.acquire("a")
+    limits.acquire("a")
+    limits.acquire("b")
+    with pytest.raises(ConnectionRefused) as refused:
+        limits.acquire("a")
+    assert refused.value.code == 4429
+    limits.release("a")
+    limits.acquire("a")
+
+
+def test_a_refusal_reason_fits_a_close_frame() -> None:
+    assert len(ConnectionRefused(4401, "é" * 200).reason.encode()) <= 123
