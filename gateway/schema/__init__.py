@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from graphql import ASTValidationRule, GraphQLError
@@ -15,14 +16,16 @@ from strawberry.extensions import (
     query_depth_limiter,
 )
 from strawberry.schema.config import BatchingConfig, StrawberryConfig
+from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from gateway.schema.context import Context
 from gateway.schema.documents import DocumentCache, ParseCache
 from gateway.schema.errors import ErrorCodes, log_errors
 from gateway.schema.execution import PlannedExecutionContext
 from gateway.schema.query import Query
-from gateway.schema.subscriptions import Subscription
+from gateway.schema.subscriptions import Subscription, repeat_free, without_repeats
 from gateway.settings import Settings
 
 CACHED_OPERATIONS = 256
@@ -34,6 +37,28 @@ class GatewaySchema(Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         log_errors(errors, execution_context)
+
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        """Strawberry's streams (WebSockets, SSE), without a leaderboard's identical repeats."""
+        results = await super().stream(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+            allowed_operation_types,
+        )
+        return without_repeats(results) if repeat_free(query, operation_name) else results
 
 
 def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated
 
 import strawberry
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from strawberry.schema.schema import StreamResult
 
 from gateway.errors import CredentialsExpired, InternalError
 from gateway.sagemaker.candidates import CandidateQuery
@@ -171,4 +174,43 @@ class Subscription:
                 snapshot = (await _next(live, feed)).snapshot
 
 
-__all__ = ["Subscription"]
+REPEAT_FREE_FIELDS = frozenset({"leaderboardUpdates"})
+
+
+def repeat_free(query: str | None, operation_name: str | None) -> bool:
+    """Whether the operation subscribes to leaderboards only: then a message identical to the
+    one before (a change outside what the client selected) is not sent at all."""
+    if not query or not any(name in query for name in REPEAT_FREE_FIELDS):
+        return False
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False  # Strawberry reports it
+    operations = [
+        d
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+        and d.operation is OperationType.SUBSCRIPTION
+        and (operation_name is None or (d.name is not None and d.name.value == operation_name))
+    ]
+    if len(operations) != 1:
+        return False
+    fields = operations[0].selection_set.selections
+    return bool(fields) and all(
+        isinstance(f, FieldNode) and f.name.value in REPEAT_FREE_FIELDS for f in fields
+    )
+
+
+async def without_repeats(results: StreamResult) -> StreamResult:
+    """``results`` less each result whose data equals the previous one's."""
+    previous: object = None
+    async with aclosing(results):
+        async for result in results:
+            data = getattr(result, "data", None)
+            if data is not None and data == previous and not getattr(result, "errors", None):
+                continue
+            previous = data
+            yield result
+
+
+__all__ = ["Subscription", "repeat_free", "without_repeats"]

@@ -212,8 +212,15 @@ async def test_leaderboard_updates_come_at_once_then_on_each_change_never_twice(
     live_gateway: str, client: Any
 ) -> None:
     job = running_job(client)
-    async with transport_ws(live_gateway) as ws:
-        messages = await ws.collect(TOP, job=job, first=3)
+    counts = "subscription($job: String!) { leaderboardUpdates(jobName: $job) { totalCount } }"
+    async with transport_ws(live_gateway) as ws, transport_ws(live_gateway) as other:
+        # the same job, much less selected
+        counted, messages = await asyncio.gather(
+            other.collect(counts, job=job), ws.collect(TOP, job=job, first=3)
+        )
+        sizes = [m["data"]["leaderboardUpdates"]["totalCount"] for m in counted]
+    # statuses and metrics change too, but this client sees the count only: one per new count
+    assert sizes == sorted(set(sizes)) and sizes[0] == 0 and len(sizes) >= 2, sizes
     assert all("errors" not in m for m in messages), messages
     tops = [m["data"]["leaderboardUpdates"] for m in messages]
     assert len(tops) >= 3
