@@ -97,6 +97,9 @@ def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
         "access_log": False,  # the gateway logs each request with its ID and caller
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
         "timeout_keep_alive": settings.keep_alive_seconds,
+        # WebSocket pings keep idle subscriptions open through proxies, and find dead peers
+        "ws_ping_interval": settings.websocket_ping_seconds,
+        "ws_ping_timeout": settings.websocket_ping_seconds,
         "proxy_headers": bool(settings.forwarded_allow_ips),
         "forwarded_allow_ips": settings.forwarded_allow_ips or None,
     }

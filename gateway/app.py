@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Mapping
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from gateway.auth import Authenticator, Policy, build_authenticator, build_policy
 from gateway.cache import MemoryCache
@@ -37,6 +40,7 @@ from gateway.rate_limits import MemoryTokenBuckets, TokenBuckets
 from gateway.results import ResultCache
 from gateway.sagemaker.client import StaticCredentials, open_sagemaker
 from gateway.sagemaker.cursors import CursorCodec
+from gateway.sagemaker.live import LiveJobs, fresh_reader
 from gateway.sagemaker.readiness import Readiness
 from gateway.sagemaker.reports import open_report_links
 from gateway.sagemaker.upstream import CachePolicy, Upstream
@@ -199,6 +203,32 @@ def rate_limit(settings: Settings, buckets: TokenBuckets) -> list[Middleware]:
     ]
 
 
+def on_termination(callback: Callable[[], object]) -> Callable[[], None]:
+    """Runs ``callback`` in the running loop when SIGTERM or SIGINT arrives, then the server's
+    own handler; returns what undoes it. The server waits for open responses before it shuts
+    the app down, and a subscription's response never ends by itself: this ends them first.
+    Signal handlers belong to the main thread; elsewhere (an embedding test) it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def handler(sig: int, frame: object) -> None:
+        loop.call_soon_threadsafe(callback)
+        server_handler = previous[signal.Signals(sig)]
+        if callable(server_handler):
+            server_handler(sig, frame)  # type: ignore[arg-type]
+
+    for sig in previous:
+        signal.signal(sig, handler)
+
+    def undo() -> None:
+        for sig, original in previous.items():
+            signal.signal(sig, original)
+
+    return undo
+
+
 def create_app(
     settings: Settings,
     *,
@@ -215,6 +245,7 @@ def create_app(
     trusted = trusted_documents(settings)
     buckets = token_buckets(settings)
     tracer = gateway_tracer(tracer_provider)
+    cursors = cursor_codec(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, Any]]:
@@ -224,11 +255,19 @@ def create_app(
                 open_report_links(settings, credentials) as reports,
             ):
                 app.state.reports = reports
-                app.state.upstream = Upstream(
+                upstream = Upstream(
                     sagemaker,
                     sagemaker_cache(settings),
                     cache_policy(settings),
                     budget=call_budget(settings, buckets),
+                )
+                app.state.upstream = upstream
+                live = app.state.live = LiveJobs(
+                    fresh_reader(upstream, settings, cursors), interval=settings.live_poll_seconds
+                )
+                closing: list[asyncio.Task[None]] = []  # held, so the task is not collected
+                restore_signals = on_termination(
+                    lambda: closing.append(asyncio.create_task(live.close()))
                 )
                 store = results_store(settings)
                 app.state.results = ResultCache(
@@ -242,13 +281,18 @@ def create_app(
                 app.state.readiness = Readiness(
                     sagemaker, cache_seconds=settings.readiness_cache_seconds
                 )
-                yield {}
+                try:
+                    yield {}
+                finally:
+                    restore_signals()
+                    await live.close()
 
-    view = GraphQLView(build_schema(settings, tracer), settings, cursor_codec(settings), policy)
+    view = GraphQLView(build_schema(settings, tracer), settings, cursors, policy, authenticator)
     graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)
     routes: list[BaseRoute] = [
         # first: the route nearly every request takes
         graphql_route(view, graphiql, authenticator, rate_limit(settings, buckets)),
+        WebSocketRoute("/graphql", view),  # subscriptions; authenticated by connection_init
         Route("/", index),
         Route("/healthz", healthz),
         Route("/readyz", readyz),

@@ -27,6 +27,12 @@ class NotFound(GatewayError):
     code = "NOT_FOUND"
 
 
+class CredentialsExpired(GatewayError):
+    """The caller's token expired while a subscription was open."""
+
+    code = "UNAUTHENTICATED"
+
+
 class Throttled(GatewayError):
     code = "THROTTLED"
 

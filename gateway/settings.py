@@ -169,6 +169,28 @@ class Settings(BaseSettings):
         [], description="Origins of frontends allowed to call the API, comma-separated."
     )
 
+    live_poll_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="How often a job that subscriptions watch is read from SageMaker (once per "
+        "process, however many subscribers).",
+    )
+    subscriptions_per_connection: int = Field(
+        20, ge=1, description="Most subscriptions at once on one WebSocket connection."
+    )
+    connections_per_caller: int = Field(
+        100,
+        ge=1,
+        description="Most subscription connections (WebSockets and SSE streams) one caller may "
+        "hold open at once, per process.",
+    )
+    websocket_ping_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="Interval of keep-alive pings on WebSockets and SSE streams, so proxies "
+        "keep idle subscriptions open; a WebSocket that does not answer in time is closed.",
+    )
+
     max_query_depth: int = Field(12, ge=1, description="Deepest selection an operation may have.")
     max_aliases: int = Field(30, ge=0, description="Most aliases in one operation.")
     max_tokens: int = Field(3000, ge=1, description="Most lexical tokens in one operation.")

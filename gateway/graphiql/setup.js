@@ -57,6 +57,12 @@
   var fetcher = GraphiQL.createFetcher({
     // This very page's URL: GraphQL is served where GraphiQL is.
     url: window.location.pathname,
+    // Subscriptions over graphql-transport-ws on the same URL; the headers editor's headers
+    // (a bearer token) become the connection_init payload, which the gateway authenticates.
+    subscriptionUrl:
+      (window.location.protocol === "https:" ? "wss://" : "ws://") +
+      window.location.host +
+      window.location.pathname,
   });
 
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));

@@ -3,6 +3,7 @@
 The view reads every request itself (:mod:`gateway.http.operations`), fills in persisted
 operations (:mod:`gateway.http.persisted`) and answers from the result cache when it can, all
 before Strawberry; Strawberry then runs what is left from the operations the view read.
+Subscriptions run over graphql-transport-ws and SSE (see :mod:`gateway.http.subscriptions`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from prometheus_client import Counter
-from starlette.requests import Request
+from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -23,10 +25,12 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
-from gateway.access import ALL_JOBS
-from gateway.auth import Policy
+from gateway.access import ALL_JOBS, NO_JOBS, JobAccess
+from gateway.auth import ANONYMOUS, Authenticator, AuthError, Caller, Policy
 from gateway.http.caching import NO_STORE, entity_tag, matches, validity
 from gateway.http.cost import cost_requested, with_cost
 from gateway.http.errors import RequestError, send_error
@@ -39,13 +43,21 @@ from gateway.http.operations import (
 )
 from gateway.http.persisted import PersistedOperations
 from gateway.http.rate_limit import caller_key
-from gateway.observability import GRAPHQL_OPERATIONS
+from gateway.http.subscriptions import (
+    ConnectionLimits,
+    ConnectionRefused,
+    TextFrames,
+    TransportWSHandler,
+    connection_headers,
+)
+from gateway.observability import GRAPHQL_OPERATIONS, caller_id
 from gateway.results import ResultCache, StoredResult, operation_key
 from gateway.sagemaker.autopilot import Autopilot
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.upstream import Upstream
 from gateway.sagemaker.usage import Usage, current_usage
 from gateway.schema import Context
+from gateway.schema.context import Live
 from gateway.schema.errors import coded
 from gateway.settings import Settings
 
@@ -90,19 +102,46 @@ def request_data(operation: Operation, protocol: Any = "http") -> GraphQLRequest
     )
 
 
+def expiry(caller: Caller, leeway: float) -> float | None:
+    """When the caller's token stops being accepted (Unix time), if it expires."""
+    exp = caller.claims.get("exp")
+    return float(exp) + leeway if isinstance(exp, int | float) else None
+
+
 class GraphQLView(GraphQL[Context, None]):
-    """Reads ``upstream``, ``results`` and ``persisted`` from the app's state, which its
-    lifespan sets."""
+    """Reads ``upstream``, ``results``, ``persisted`` and ``live`` from the app's state, which
+    its lifespan sets. WebSocket upgrades from origins outside ``GATEWAY_CORS_ALLOW_ORIGINS``
+    are refused (the page's own origin is always allowed): browsers send cookies cross-site."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    websocket_adapter_class = TextFrames
 
     def __init__(
-        self, schema: BaseSchema, settings: Settings, cursors: CursorCodec, policy: Policy
+        self,
+        schema: BaseSchema,
+        settings: Settings,
+        cursors: CursorCodec,
+        policy: Policy,
+        authenticator: Authenticator,
     ) -> None:
         # Strawberry's IDE page loads GraphiQL from a CDN; gateway.graphiql serves our own.
-        super().__init__(schema, graphql_ide=None)
+        super().__init__(
+            schema,
+            graphql_ide=None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
+            max_subscriptions_per_connection=None,  # the handler's own, with a code
+            allowed_origins=settings.cors_allow_origins,
+        )
+        sse = self._get_stream_transport("sse")
+        assert sse is not None
+        sse.heartbeat_interval = settings.websocket_ping_seconds
         self._settings = settings
         self._cursors = cursors
         self._policy = policy
+        self._authenticator = authenticator
         self._ok: dict[str | None, Counter] = {}
+        self.subscriptions_per_connection = settings.subscriptions_per_connection
+        self.connection_limits = ConnectionLimits(settings.connections_per_caller)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """Strawberry's rule, but a GET of a persisted operation (which has no ``query``) is
@@ -121,6 +160,25 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        if "text/event-stream" in (header(scope, b"accept") or ""):
+            await self._stream(scope, receive, send)
+            return
+        await self._answer(scope, receive, send)
+
+    async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An SSE stream, counted among its caller's subscription connections while open."""
+        caller: Caller = scope.get("state", {}).get("caller") or ANONYMOUS
+        try:
+            self.connection_limits.acquire(caller.subject)
+        except ConnectionRefused as refused:
+            await send_error(send, 429, refused.reason, "BAD_USER_INPUT", DO_NOT_STORE)
+            return
+        try:
+            await self._answer(scope, receive, send)
+        finally:
+            self.connection_limits.release(caller.subject)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         costed = cost_requested(scope, always=self._settings.cost_extension)
         usage = Usage(caller_key(scope))
         current_usage.set(usage)
@@ -301,21 +359,54 @@ class GraphQLView(GraphQL[Context, None]):
         usage: Usage | None = request.scope.get("state", {}).get("cost")
         return response if usage is None else with_cost(response, usage)
 
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:
-        assert isinstance(request, Request)
-        upstream: Upstream = request.app.state.upstream
-        caller = request.scope.get("state", {}).get("caller")
-        access = None if caller is None else self._policy.for_caller(caller)
-        autopilot = Autopilot(
+    def _autopilot(self, connection: HTTPConnection, access: JobAccess | None) -> Autopilot:
+        upstream: Upstream = connection.app.state.upstream
+        return Autopilot(
             upstream,
             self._settings,
             self._cursors,
             access=access,
-            reports=request.app.state.reports,
+            reports=connection.app.state.reports,
         )
-        return Context(request=request, autopilot=autopilot)
+
+    def _live(self, connection: HTTPConnection, access: JobAccess | None) -> Live:
+        return Live(connection.app.state.live, renew=lambda: self._autopilot(connection, access))
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        if isinstance(request, WebSocket):  # nothing runs before on_ws_connect lets it in
+            return Context(request, self._autopilot(request, NO_JOBS), self._live(request, NO_JOBS))
+        caller: Caller | None = request.scope.get("state", {}).get("caller")
+        access = None if caller is None else self._policy.for_caller(caller)
+        live = self._live(request, access)
+        if caller is not None:
+            live.expires_at = expiry(caller, self._settings.jwt_leeway_seconds)
+        return Context(request, self._autopilot(request, access), live)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        """Authenticates a WebSocket from its ``connection_init`` (or upgrade headers) and
+        counts it among its caller's connections; refuses it otherwise."""
+        connection, live = context.request, context.live
+        assert live is not None
+        headers = connection_headers(Headers(scope=connection.scope), context.connection_params)
+        try:
+            caller = await self._authenticator.authenticate(
+                connection.client.host if connection.client else None, headers
+            )
+        except AuthError as error:
+            raise ConnectionRefused.of(error) from None
+        self.connection_limits.acquire(caller.subject)
+        caller_id.set(caller.subject)
+        access = self._policy.for_caller(caller)
+        context.autopilot = self._autopilot(connection, access)
+        context.live = Live(
+            live.feeds,
+            renew=lambda: self._autopilot(connection, access),
+            expires_at=expiry(caller, self._settings.jwt_leeway_seconds),
+            holder=caller.subject,
+        )
+        return UNSET  # type: ignore[no-any-return]  # an ack without a payload: graphql-ws clients refuse `"payload": null`
 
 
 def plain_reason(error: HTTPException, operation: GraphQLRequestData) -> str:

@@ -49,8 +49,12 @@ class Autopilot:
         *,
         access: JobAccess | None = None,
         reports: ReportLinks | None = None,
+        fresh: bool = False,
     ) -> None:
+        """``fresh``: every read refreshes the cached answer instead of reusing it (a
+        poller's reads)."""
         self._upstream = upstream
+        self._fresh = fresh
         self._cursors = cursors
         self._access = access or ALL_JOBS
         self._reports = reports
@@ -68,10 +72,13 @@ class Autopilot:
         self.freshness = math.inf
         """How much longer everything this request read stays valid, in seconds."""
 
+    @property
+    def limits(self) -> PageLimits:
+        return self._limits
+
     async def _read_many(self, reads: list[Read]) -> list[Answer | BaseException]:
-        return await asyncio.gather(
-            *(self._upstream.read(read) for read in reads), return_exceptions=True
-        )
+        fetch = self._upstream.refresh if self._fresh else self._upstream.read
+        return await asyncio.gather(*(fetch(read) for read in reads), return_exceptions=True)
 
     async def _read(self, operation: str, params: Mapping[str, Any]) -> AWS:
         read = Read.of(operation, params)

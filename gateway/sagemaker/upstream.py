@@ -119,6 +119,13 @@ class Upstream:
             return False
         return True
 
+    async def refresh(self, read: Read) -> Answer:
+        """A new answer to ``read``, stored in place of the cached one: what a poller reads,
+        never older than the moment it asked. An identical read already in flight (a query's)
+        is shared, since it started after the poller's previous read."""
+        key = f"{read.operation}\x00{read.canonical}"
+        return await self._in_flight.do(key, lambda: self._fetch(key, read))
+
     async def _fetch(self, key: str, read: Read) -> Answer:
         response, size = await self._sagemaker.call(read.operation, read.params)
         ttl = self._ttl(read, response)

@@ -1,7 +1,8 @@
-"""The GraphQL schema: types, enums, connections and the root query."""
+"""The GraphQL schema: types, enums, connections, the root query and subscriptions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from graphql import GraphQLError
@@ -14,7 +15,9 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import BatchingConfig, StrawberryConfig
+from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from gateway.schema.context import Context
 from gateway.schema.documents import DocumentCache, ParseCache
@@ -23,6 +26,7 @@ from gateway.schema.execution import PlannedExecutionContext
 from gateway.schema.limits import limit_rules
 from gateway.schema.query import Query
 from gateway.schema.scalars import SCALAR_OVERRIDES
+from gateway.schema.subscriptions import Subscription, repeat_free, without_repeats
 from gateway.schema.tracing import OperationSpans
 from gateway.settings import Settings
 
@@ -36,6 +40,28 @@ class GatewaySchema(Schema):
     ) -> None:
         log_errors(errors, execution_context)
 
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        """Strawberry's streams (WebSockets, SSE), without a leaderboard's identical repeats."""
+        results = await super().stream(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+            allowed_operation_types,
+        )
+        return without_repeats(results) if repeat_free(query, operation_name) else results
+
 
 def build_schema(settings: Settings | None = None, tracer: Tracer | None = None) -> Schema:
     """The schema; ``settings`` adds its limits, caches and operation batching, ``tracer``
@@ -43,6 +69,7 @@ def build_schema(settings: Settings | None = None, tracer: Tracer | None = None)
     if settings is None:
         return GatewaySchema(
             query=Query,
+            subscription=Subscription,
             extensions=[ErrorCodes],
             execution_context_class=PlannedExecutionContext,
             scalar_overrides=SCALAR_OVERRIDES,
@@ -62,6 +89,7 @@ def build_schema(settings: Settings | None = None, tracer: Tracer | None = None)
         extensions.insert(0, lambda: OperationSpans(tracer=tracer))
     return GatewaySchema(
         query=Query,
+        subscription=Subscription,
         extensions=extensions,
         execution_context_class=PlannedExecutionContext,
         scalar_overrides=SCALAR_OVERRIDES,

@@ -2,6 +2,7 @@
 // profile: reads the example the editor opens with, sets a bearer token in the headers editor,
 // runs the example, opens the settings dialog and the explorer; then comes back as a returning
 // user (an edited tab, a reload) and opens a shared link (/graphql?query=...&variables=...).
+// Then runs a subscription, over a WebSocket to the gateway itself.
 // Prints what happened as one JSON object; tests/browser/ judges it.
 //
 // usage: node tests/browser/graphiql.mjs GATEWAY_URL CHROMIUM_PATH [SCREENSHOT.png]
@@ -20,6 +21,8 @@ const TOKEN = "e2e-test-token";
 const EDITED_QUERY = '{ autoMLJob(name: "customer-churn-xgb") { autoMLJobStatus } }';
 const SHARED_QUERY = "query Shared($job: String!) { autoMLJob(name: $job) { autoMLJobName } }";
 const SHARED_VARIABLES = '{"job": "customer-churn-xgb-rerun"}';
+const SUBSCRIPTION =
+  'subscription { leaderboardUpdates(jobName: "customer-churn-xgb", first: 2) { totalCount } }';
 
 const report = {
   token: TOKEN,
@@ -41,6 +44,8 @@ const report = {
   finalStorage: null,
   returning: null,
   shared: null,
+  subscription: null,
+  webSockets: [],
 };
 
 const QUERY_EDITOR = ".graphiql-query-editor .CodeMirror";
@@ -132,6 +137,19 @@ async function openSharedLink(page) {
   };
 }
 
+// A subscription runs over a WebSocket to the page's own origin, under the page's CSP.
+async function runSubscription(page) {
+  await page
+    .locator(QUERY_EDITOR)
+    .evaluate((element, query) => element.CodeMirror.setValue(query), SUBSCRIPTION);
+  // GraphiQL parses an edit a moment later, and tells a subscription by the parsed document.
+  await page.waitForTimeout(500);
+  await page.getByRole("button", { name: /Execute query/ }).click();
+  const response = page.locator(".graphiql-response .CodeMirror");
+  await response.getByText('"totalCount"').first().waitFor();
+  report.subscription = await editorValue(page, ".graphiql-response .CodeMirror");
+}
+
 const userDataDir = await mkdtemp(join(tmpdir(), "graphiql-chromium-"));
 const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath,
@@ -156,7 +174,8 @@ try {
     report.offOriginRequests.push(url);
     return route.abort("blockedbyclient");
   });
-  await context.routeWebSocket(/.*/, (ws) => {
+  const offOrigin = (url) => new URL(url).host !== new URL(origin).host;
+  await context.routeWebSocket(offOrigin, (ws) => {
     report.offOriginRequests.push(ws.url());
     ws.close();
   });
@@ -176,6 +195,7 @@ try {
     if (message.type() === "error") report.consoleErrors.push(message.text());
   });
   page.on("pageerror", (error) => report.pageErrors.push(String(error)));
+  page.on("websocket", (ws) => report.webSockets.push(ws.url()));
   page.on("response", (response) => {
     if (response.status() >= 400) report.failedResponses.push(`${response.status()} ${response.url()}`);
   });
@@ -193,6 +213,7 @@ try {
     report.storage = await page.evaluate(() => JSON.stringify(window.localStorage));
     await comeBack(page);
     await openSharedLink(page);
+    await runSubscription(page);
   } catch (error) {
     report.error = String(error);
   }

@@ -160,3 +160,13 @@ def test_headers_are_not_persisted(browser_run: dict[str, Any]) -> None:
 def test_dialogs_and_explorer_open(browser_run: dict[str, Any]) -> None:
     assert browser_run["settingsDialogShown"]
     assert browser_run["explorerShown"]
+
+
+def test_a_subscription_runs_over_a_websocket_to_the_gateway_itself(
+    browser_run: dict[str, Any],
+) -> None:
+    shown = json.loads(browser_run["subscription"])
+    assert shown == {"data": {"leaderboardUpdates": {"totalCount": 250}}}
+    origin = str(browser_run["webSockets"][0]).split("/graphql")[0]
+    assert browser_run["webSockets"] == [f"{origin}/graphql"]
+    assert origin.startswith("ws://127.0.0.1:")

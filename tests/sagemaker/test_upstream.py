@@ -237,3 +237,34 @@ def test_only_calls_made_spend_the_callers_budget_and_shared_ones_are_cache_hits
         await read_as(alice, CANDIDATES)
 
     asyncio.run(scenario())
+
+
+def test_a_refresh_replaces_the_cached_answer_and_queries_reuse_it() -> None:
+    sagemaker, clock = FakeSageMaker(), Clock()
+    up = upstream(sagemaker, clock)
+    assert read(up, CANDIDATES)["Candidates"] == [{"CandidateName": "c-InProgress"}]
+    sagemaker.status = "Completed"
+    clock.now += 1  # the cached answer is still valid, but the poller wants what is now
+    fresh = asyncio.run(up.refresh(CANDIDATES)).response
+    assert fresh["Candidates"] == [{"CandidateName": "c-Completed"}]
+    assert read(up, CANDIDATES) == fresh  # a query right after costs nothing
+    assert sagemaker.calls == ["list_candidates_for_auto_ml_job"] * 2
+
+
+def test_a_refresh_and_a_query_at_the_same_moment_share_one_call() -> None:
+    sagemaker, clock = FakeSageMaker(), Clock()
+    up = upstream(sagemaker, clock)
+    sagemaker.gate = asyncio.Event()
+
+    async def both() -> list[Any]:
+        assert sagemaker.gate is not None
+        polled = asyncio.ensure_future(up.refresh(DESCRIBE))
+        await asyncio.sleep(0)
+        queried = asyncio.ensure_future(up.read(DESCRIBE))
+        await asyncio.sleep(0)
+        sagemaker.gate.set()
+        return [answer.response for answer in await asyncio.gather(polled, queried)]
+
+    first, second = asyncio.run(both())
+    assert first is second
+    assert sagemaker.calls == ["describe_auto_ml_job_v2"]

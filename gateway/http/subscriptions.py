@@ -1,0 +1,139 @@
+"""Subscriptions' connections: who may open one, how many, and what a refusal looks like.
+
+Strawberry speaks graphql-transport-ws and SSE; this module adds the gateway's rules to it.
+A WebSocket authenticates with its ``connection_init`` payload (``{"Authorization": "Bearer
+..."}``) or its upgrade request's headers, like a query; a refusal closes it with the
+protocol's code (4401 not authenticated, 4429 over the caller's connections, 1013 while the
+identity provider's keys cannot be fetched). Over the subscriptions of one connection, the
+subscription gets an error with ``extensions.code``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Protocol, cast
+
+from graphql import GraphQLError
+from starlette.datastructures import Headers
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
+
+from gateway.auth import AuthError, AuthUnavailable
+from gateway.observability import new_request_id, request_id
+from gateway.schema.context import Context
+
+MAX_REASON_BYTES = 123  # a WebSocket close frame's reason
+
+
+class ConnectionRefused(Exception):
+    """Closes a WebSocket that asked to start, with ``code`` and a reason the client sees."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason.encode()[:MAX_REASON_BYTES].decode(errors="ignore")
+
+    @classmethod
+    def of(cls, error: AuthError) -> ConnectionRefused:
+        return cls(1013 if isinstance(error, AuthUnavailable) else 4401, error.message)
+
+
+def connection_headers(headers: Headers, params: Mapping[str, object]) -> Headers:
+    """The upgrade request's headers, with the ``connection_init`` payload's Authorization
+    (any case) in place of theirs: browsers cannot set headers on a WebSocket."""
+    given = [value for key, value in params.items() if key.lower() == "authorization"]
+    if not given:
+        return headers
+    if len(given) > 1 or not isinstance(given[0], str):
+        raise ConnectionRefused(4401, "connection_init's Authorization must be one string.")
+    raw = [(k, v) for k, v in headers.raw if k.lower() != b"authorization"]
+    return Headers(raw=[*raw, (b"authorization", given[0].encode("latin-1", "replace"))])
+
+
+class ConnectionLimits:
+    """Open subscription connections per caller, in this process."""
+
+    def __init__(self, per_caller: int) -> None:
+        self._per_caller = per_caller
+        self._open: Counter[str] = Counter()
+
+    def acquire(self, subject: str) -> None:
+        if self._open[subject] >= self._per_caller:
+            raise ConnectionRefused(
+                4429, f"Too many open subscription connections (at most {self._per_caller})."
+            )
+        self._open[subject] += 1
+
+    def release(self, subject: str) -> None:
+        self._open[subject] -= 1
+        if self._open[subject] <= 0:
+            del self._open[subject]
+
+
+class TextFrames(ASGIWebSocketAdapter):
+    """Sends every message as a text frame, as graphql-transport-ws requires: the view encodes
+    JSON to bytes (orjson), which Strawberry would send as binary frames that browsers' clients
+    cannot read."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
+class Limited(Protocol):
+    """What the handler reads from its view."""
+
+    subscriptions_per_connection: int
+    connection_limits: ConnectionLimits
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Strawberry's graphql-transport-ws with the gateway's refusals and limits."""
+
+    @property
+    def _limited(self) -> Limited:
+        return cast(Limited, self.view)
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except ConnectionRefused as refused:
+            await self.websocket.close(code=refused.code, reason=refused.reason)
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        most = self._limited.subscriptions_per_connection
+        if self.connection_acknowledged and len(self.operations) >= most:
+            error = GraphQLError(
+                f"This connection has {most} subscriptions, the "
+                "most it may have; complete one or open another connection.",
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
+            )
+            return
+        # Each operation gets its own request ID in logs and errors, and its own deadline and
+        # read budget: the connection's could be hours old. Its task copies this context.
+        request_id.set(new_request_id(None))
+        if self.context.live is not None:
+            self.context.autopilot = self.context.live.renew()
+        await super().handle_subscribe(message)
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        live = self.context.live
+        if live is not None and live.holder is not None:
+            self._limited.connection_limits.release(live.holder)
+            live.holder = None

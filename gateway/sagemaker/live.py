@@ -1,0 +1,241 @@
+"""One poller per watched job, however many subscribers: SageMaker emits no candidate events.
+
+:class:`LiveJobs` keeps, per job that someone watches, one task that reads the job (its
+description and whole candidate set, through the same cache and single-flight as queries,
+refreshing the cached answer) every ``interval`` seconds and hands each subscriber's
+:class:`Feed` the new read with the :func:`~gateway.sagemaker.changes.changes` since the last.
+The task stops when the job reaches a terminal status or its last subscriber leaves.
+
+Throttling and an unreachable SageMaker slow the poller down (the interval doubles, up to
+``max_backoff``); subscribers only see the next read later. Any other error (the job was
+deleted) ends every subscription to that job with that error.
+
+Subscriptions reach pollers only through :class:`JobFeeds`, so a fleet can put one elected
+poller per job behind the same two methods (e.g. Redis pub/sub with a leader lease).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from prometheus_client import Gauge
+
+from gateway.errors import GatewayError, Throttled, UpstreamUnavailable
+from gateway.sagemaker.autopilot import Autopilot
+from gateway.sagemaker.candidates import CandidateQuery
+from gateway.sagemaker.changes import Change, changes, is_finished
+from gateway.sagemaker.cursors import CursorCodec
+from gateway.sagemaker.leaderboards import JobCandidates
+from gateway.sagemaker.upstream import Upstream
+from gateway.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+LIVE_POLLERS = Gauge("gateway_live_pollers", "Jobs polled for subscribers right now.")
+LIVE_SUBSCRIBERS = Gauge("gateway_live_subscribers", "Subscribers to jobs' changes right now.")
+
+MAX_PENDING_UPDATES = 1000
+"""Updates a subscriber may leave unread before it is dropped (a client that stopped reading)."""
+
+Reader = Callable[[str], Awaitable[JobCandidates]]
+"""Reads a job's description and whole candidate set, fresh."""
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """One poll that changed something: the new read and the events since the previous one."""
+
+    snapshot: JobCandidates
+    changes: tuple[Change, ...]
+
+
+class FellBehind(UpstreamUnavailable):
+    """A subscriber that left too many updates unread."""
+
+
+class ShuttingDown(UpstreamUnavailable):
+    """The process is stopping: subscribers should resume elsewhere."""
+
+
+RESTARTING = "The gateway is restarting; subscribe again."
+
+
+@dataclass(slots=True)
+class Feed:
+    """One subscriber's view of a watched job: ``baseline`` (the latest read when it
+    joined), then every update after it, in order, until the job finishes."""
+
+    baseline: JobCandidates
+    _queue: asyncio.Queue[Update | GatewayError] = field(default_factory=asyncio.Queue)
+
+    async def next(self) -> Update:
+        """The next update; raises the error that ended the job's poller, if one did."""
+        item = await self._queue.get()
+        if isinstance(item, GatewayError):
+            raise item
+        return item
+
+    def _put(self, item: Update | GatewayError) -> None:
+        if self._queue.qsize() >= MAX_PENDING_UPDATES:
+            self._queue = asyncio.Queue()
+            item = FellBehind("This subscription fell too far behind; subscribe again.")
+        self._queue.put_nowait(item)
+
+
+class JobFeeds(Protocol):
+    """What subscriptions need from the pollers."""
+
+    def watch(self, job_name: str) -> AbstractAsyncContextManager[Feed]:
+        """A feed of the job's updates while the block runs; polling starts with the first
+        watcher and stops after the last."""
+        ...
+
+    async def close(self) -> None:
+        """Ends every subscription and stops every poller (the process is stopping)."""
+        ...
+
+
+@dataclass(slots=True)
+class _Poller:
+    task: asyncio.Task[None] | None = None
+    watchers: int = 0  # feeds, and watchers still waiting for the first read
+    feeds: list[Feed] = field(default_factory=list)
+    snapshot: JobCandidates | None = None
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    error: GatewayError | None = None
+
+
+class LiveJobs:
+    """The in-process :class:`JobFeeds`: one asyncio task per watched job."""
+
+    def __init__(
+        self,
+        reader: Reader,
+        *,
+        interval: float,
+        max_backoff: float | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._reader = reader
+        self._interval = interval
+        self._max_backoff = max(interval, 60.0) if max_backoff is None else max_backoff
+        self._sleep = sleep
+        self._now = now
+        self._pollers: dict[str, _Poller] = {}
+        self._closed = False
+
+    @property
+    def polled(self) -> list[str]:
+        """The jobs being polled now."""
+        return list(self._pollers)
+
+    @asynccontextmanager
+    async def watch(self, job_name: str) -> AsyncIterator[Feed]:
+        if self._closed:
+            raise ShuttingDown(RESTARTING)
+        poller = self._pollers.get(job_name)
+        if poller is None:
+            poller = self._pollers[job_name] = _Poller()
+            poller.task = asyncio.create_task(self._poll(job_name, poller))
+            LIVE_POLLERS.inc()
+        poller.watchers += 1
+        feed: Feed | None = None
+        try:
+            await poller.ready.wait()
+            if poller.error is not None:
+                raise poller.error
+            if poller.snapshot is None:  # stopped before its first read: shutting down
+                raise ShuttingDown(RESTARTING)
+            # no await between reading the snapshot and joining: no update is missed or doubled
+            feed = Feed(poller.snapshot)
+            poller.feeds.append(feed)
+            LIVE_SUBSCRIBERS.inc()
+            yield feed
+        finally:
+            poller.watchers -= 1
+            if feed is not None:
+                poller.feeds.remove(feed)
+                LIVE_SUBSCRIBERS.dec()
+            if not poller.watchers and self._pollers.get(job_name) is poller:
+                await self._stop(job_name, poller)
+
+    async def close(self) -> None:
+        """Ends every subscription with :class:`ShuttingDown` and stops every poller."""
+        self._closed = True
+        for job_name, poller in list(self._pollers.items()):
+            for feed in poller.feeds:
+                feed._put(ShuttingDown(RESTARTING))
+            await self._stop(job_name, poller)
+
+    async def _stop(self, job_name: str, poller: _Poller) -> None:
+        if self._pollers.get(job_name) is poller:
+            del self._pollers[job_name]
+            LIVE_POLLERS.dec()
+        task = poller.task
+        if task is not None and task is not asyncio.current_task() and not task.done():
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    async def _poll(self, job_name: str, poller: _Poller) -> None:
+        delay = 0.0
+        try:
+            while True:
+                if delay:
+                    await self._sleep(delay)
+                try:
+                    snapshot = await self._reader(job_name)
+                except (Throttled, UpstreamUnavailable) as error:
+                    delay = min(max(delay, self._interval) * 2, self._max_backoff)
+                    logger.warning("Polling job %s: %s; next read in %g s", job_name, error, delay)
+                    continue
+                delay = self._interval
+                self._publish(poller, snapshot)
+                if is_finished(snapshot):
+                    return
+        except GatewayError as error:
+            poller.error = error
+            for feed in poller.feeds:
+                feed._put(error)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("Polling job %s failed", job_name)
+            poller.error = UpstreamUnavailable(f"Watching AutoML job '{job_name}' failed.")
+            for feed in poller.feeds:
+                feed._put(poller.error)
+        finally:
+            poller.ready.set()
+            if self._pollers.get(job_name) is poller:
+                del self._pollers[job_name]
+                LIVE_POLLERS.dec()
+
+    def _publish(self, poller: _Poller, snapshot: JobCandidates) -> None:
+        previous, poller.snapshot = poller.snapshot, snapshot
+        if previous is None:
+            poller.ready.set()
+            return
+        found = tuple(changes(previous, snapshot, self._now()))
+        if found:
+            update = Update(snapshot, found)
+            for feed in poller.feeds:
+                feed._put(update)
+
+
+def fresh_reader(upstream: Upstream, settings: Settings, cursors: CursorCodec) -> Reader:
+    """Reads a job the way a query's leaderboard does (one describe, then its candidate
+    pages), refreshing the cached answers: at most one interval old, and free for a query
+    asking in the same moment."""
+
+    async def read(job_name: str) -> JobCandidates:
+        autopilot = Autopilot(upstream, settings, cursors, fresh=True)
+        return await autopilot.job_candidates(CandidateQuery(job_name=job_name))
+
+    return read
