@@ -3,8 +3,11 @@ Helm chart runs the pod, against the local SageMaker on the host.
 
 Where no registry can be reached, the build makes stand-in base images from Debian's packages
 (scripts/stand-in-base-images, kept in podman's store under the hash of its recipe) and says
-so. The container runs with the chart's security context: read-only root filesystem with only
-/tmp writable, UID/GID 10001, every capability dropped, no new privileges. It shares the host's
+so. The build itself is offline (`--offline`): pip and npm install what `make install` and
+`make assets` downloaded, so no test reaches a package index.
+
+The container runs with the chart's security context: read-only root filesystem with only /tmp
+writable, UID/GID 10001, every capability dropped, no new privileges. It shares the host's
 network (the build and the machines this runs on have no other), bound to 127.0.0.1 on a free
 port, so it reaches the local SageMaker at its loopback address.
 
@@ -99,12 +102,13 @@ def report(config: pytest.Config, line: str) -> None:
 
 @pytest.fixture(scope="module")
 def image(podman: Podman, pytestconfig: pytest.Config) -> Iterator[str]:
-    """The image, built by `make image`'s script with podman; removed afterwards (the stand-ins
-    and the layer cache stay for the next run)."""
+    """The image, built by `make image`'s script with podman, offline: the locked wheels of
+    .cache/wheels and the packages of npm's cache, as `make install` and `make assets` left
+    them. Removed afterwards; the stand-ins and the layer cache stay for the next run."""
     tag = f"localhost/autopilot-gateway:test-{uuid.uuid4().hex[:12]}"
     started = time.monotonic()
     built = subprocess.run(
-        ["scripts/build-image", "--tag", tag],
+        ["scripts/build-image", "--tag", tag, "--offline"],
         cwd=REPO,
         env={**os.environ, "CONTAINER_ENGINE": "podman"},
         capture_output=True,
