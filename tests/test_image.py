@@ -18,6 +18,7 @@ runs reuse the stand-ins and podman's layer cache.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
@@ -49,6 +50,8 @@ REPO = Path(__file__).resolve().parents[1]
 DOCKERFILE = parse((REPO / "Dockerfile").read_text())
 CHART_VALUES = yaml.safe_load((REPO / "helm" / "autopilot-gateway" / "values.yaml").read_text())
 STAND_IN_LABEL = "org.autopilot-gateway.stand-in"
+# The stand-ins' cache key: the hash of the script that makes them, which holds their recipe.
+RECIPE = hashlib.sha256((REPO / "scripts" / "stand-in-base-images").read_bytes()).hexdigest()[:16]
 # What the image's own layers (above its base image) may weigh.
 MAX_OWN_MEGABYTES = 250
 # What the runtime must not carry: anything that installs or builds, and the local SageMaker.
@@ -91,6 +94,11 @@ def podman() -> Podman:
     return Podman(require("podman", Path("/usr/bin/podman")))
 
 
+def stand_in(podman: Podman, image: str) -> str:
+    """The recipe hash of a stand-in base image; empty for a real one."""
+    return str((podman.inspect(image).get("Labels") or {}).get(STAND_IN_LABEL, ""))
+
+
 def report(config: pytest.Config, line: str) -> None:
     """A line in pytest's own output, captured or not: what the build did, what it weighs."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
@@ -117,10 +125,23 @@ def image(podman: Podman, pytestconfig: pytest.Config) -> Iterator[str]:
         check=False,
     )
     assert built.returncode == 0, f"{built.stdout[-6000:]}\n{built.stderr[-6000:]}"
-    for line in built.stdout.splitlines():
-        if line.startswith(("base image:", "stand-in base image:", "image:")):
-            report(pytestconfig, line)
+    said = [
+        line
+        for line in built.stdout.splitlines()
+        if line.startswith(("base image:", "stand-in base image:", "image:"))
+    ]
+    for line in said:
+        report(pytestconfig, line)
     report(pytestconfig, f"build step: {time.monotonic() - started:.0f} s")
+    for base in {stage.base for stage in DOCKERFILE.stages}:
+        assert any(line.startswith(f"base image: {base}") for line in said), (base, said)
+        if stand_in(podman, base):
+            # Made or reused, and said so: the one of the current recipe.
+            assert stand_in(podman, base) == RECIPE, f"{base} is a stand-in of another recipe"
+            assert any(
+                re.match(rf"stand-in base image: (made|reusing) \S+-{RECIPE} for {base}\b", line)
+                for line in said
+            ), said
     try:
         yield tag
     finally:
@@ -435,13 +456,12 @@ def test_image_is_small_and_runs_as_the_gateways_user(
     built = podman.inspect(image)
     assert built["Config"]["User"] == "10001:10001"
     base = podman.inspect(DOCKERFILE.final.base)
-    stand_in = (base.get("Labels") or {}).get(STAND_IN_LABEL)
     own = built["Size"] - base["Size"]
     report(
         pytestconfig,
         f"size: {built['Size'] / 1e6:.0f} MB, of which {own / 1e6:.0f} MB are the image's own"
         f" layers over {DOCKERFILE.final.base} ({base['Size'] / 1e6:.0f} MB"
-        f"{', a stand-in' if stand_in else ''})",
+        f"{', a stand-in' if stand_in(podman, DOCKERFILE.final.base) else ''})",
     )
     assert own < MAX_OWN_MEGABYTES * 1e6
 
