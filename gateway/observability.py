@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -89,7 +90,8 @@ def configure_logging(level: str, log_format: str) -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    handler = logging.StreamHandler()
+    # Standard output, where container runtimes and log pipelines expect a service's log.
+    handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
