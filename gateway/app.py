@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.auth import Authenticator, Policy, build_authenticator, build_policy
-from gateway.cache import MemoryCache
+from gateway.cache import Cache, Flights, LocalFlights, MemoryCache
 from gateway.graphiql import GraphiQL, GraphiQLPage
 from gateway.graphiql.assets import VENDOR_DIR
 from gateway.http.access_log import AccessLog
@@ -36,6 +36,9 @@ from gateway.sagemaker.reports import open_report_links
 from gateway.sagemaker.upstream import CachePolicy, Upstream
 from gateway.schema import build_schema
 from gateway.settings import Settings
+from gateway.shared.cache import RedisCache, TieredCache
+from gateway.shared.connection import RedisConnection
+from gateway.shared.flights import RedisFlights
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +49,15 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
+    """Ready when SageMaker answers; Redis is an optimisation, so its state is only shown."""
     ready, reason = await request.app.state.readiness.check()
+    redis: RedisConnection | None = request.app.state.redis
     return JSONResponse(
-        {"status": "ready" if ready else "unavailable", "sagemaker": reason},
+        {
+            "status": "ready" if ready else "unavailable",
+            "sagemaker": reason,
+            "redis": "off" if redis is None else redis.state(),
+        },
         status_code=200 if ready else 503,
     )
 
@@ -77,21 +86,50 @@ def authentication(settings: Settings) -> tuple[Authenticator, Policy]:
     return authenticator, policy
 
 
-def sagemaker_cache(settings: Settings) -> MemoryCache:
-    return MemoryCache(
+def redis_connection(settings: Settings) -> RedisConnection | None:
+    """The connection to the fleet's Redis, if one is configured."""
+    if settings.redis_url is None:
+        return None
+    return RedisConnection.from_url(
+        settings.redis_url.get_secret_value(),
+        key_prefix=settings.redis_key_prefix,
+        timeout=settings.redis_timeout_seconds,
+    )
+
+
+def shared(memory: MemoryCache, settings: Settings, redis: RedisConnection | None) -> Cache:
+    """``memory`` alone, or in front of Redis when the fleet shares one."""
+    if redis is None:
+        return memory
+    max_entry_bytes = int(settings.redis_max_entry_megabytes * 2**20)
+    return TieredCache(memory, RedisCache(redis, memory.name, max_entry_bytes=max_entry_bytes))
+
+
+def sagemaker_cache(settings: Settings, redis: RedisConnection | None = None) -> Cache:
+    memory = MemoryCache(
         "sagemaker",
         max_entries=settings.cache_max_entries,
         max_bytes=int(settings.cache_max_megabytes * 2**20),
     )
+    return shared(memory, settings, redis)
 
 
-def result_cache(settings: Settings) -> ResultCache:
-    store = MemoryCache(
+def result_cache(settings: Settings, redis: RedisConnection | None = None) -> ResultCache:
+    memory = MemoryCache(
         "results",
         max_entries=settings.result_cache_max_entries,
         max_bytes=int(settings.result_cache_max_megabytes * 2**20),
     )
-    return ResultCache(store, max_ttl=settings.cache_ttl_seconds)
+    return ResultCache(shared(memory, settings, redis), max_ttl=settings.cache_ttl_seconds)
+
+
+def flights(settings: Settings, redis: RedisConnection | None) -> Flights:
+    """Who fills a missing SageMaker answer: this process alone, or one replica of the fleet,
+    with the others waiting at most one SageMaker attempt's timeouts for it."""
+    if redis is None:
+        return LocalFlights()
+    wait = settings.sagemaker_connect_timeout_seconds + settings.sagemaker_read_timeout_seconds
+    return RedisFlights(redis, wait_seconds=wait)
 
 
 def cache_policy(settings: Settings) -> CachePolicy:
@@ -154,15 +192,24 @@ def create_app(
             open_sagemaker(settings, credentials) as sagemaker,
             open_report_links(settings, credentials) as reports,
         ):
+            redis = redis_connection(settings)
+            app.state.redis = redis
             app.state.reports = reports
             app.state.upstream = Upstream(
-                sagemaker, sagemaker_cache(settings), cache_policy(settings)
+                sagemaker,
+                sagemaker_cache(settings, redis),
+                cache_policy(settings),
+                flights=flights(settings, redis),
             )
-            app.state.results = result_cache(settings)
+            app.state.results = result_cache(settings, redis)
             app.state.readiness = Readiness(
                 sagemaker, cache_seconds=settings.readiness_cache_seconds
             )
-            yield {}
+            try:
+                yield {}
+            finally:
+                if redis is not None:
+                    await redis.close()
 
     view = GraphQLView(build_schema(settings), settings, cursor_codec(settings), policy)
     graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)

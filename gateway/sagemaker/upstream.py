@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.cache import Cache
+from gateway.cache import Cache, Flights, LocalFlights
 from gateway.sagemaker.client import SageMaker
 from gateway.sagemaker.singleflight import SingleFlight
 from gateway.shapes import AWS
@@ -64,12 +64,14 @@ class Upstream:
         cache: Cache,
         policy: CachePolicy,
         *,
+        flights: Flights | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sagemaker = sagemaker
         self._clock = clock
         self._cache = cache
         self._policy = policy
+        self._flights = flights or LocalFlights()
         self._in_flight: SingleFlight[Answer] = SingleFlight()
         self._terminal_jobs: dict[str, float] = {}
 
@@ -77,13 +79,25 @@ class Upstream:
         key = f"{read.operation}\x00{read.canonical}"
         cached = await self._cache.get(key)
         if cached is not None:
-            return Answer(cached.value, cached.ttl(self._clock()))
+            return self._reused(read, cached.value, cached.ttl(self._clock()))
         return await self._in_flight.do(key, lambda: self._fetch(key, read))
 
     async def _fetch(self, key: str, read: Read) -> Answer:
-        response, size = await self._sagemaker.call(read.operation, read.params)
-        ttl = self._ttl(read, response)
-        await self._cache.set(key, response, ttl=ttl, size=size or len(read.canonical))
+        async with self._flights.fill(key) as filled_elsewhere:
+            if filled_elsewhere:
+                cached = await self._cache.get(key)
+                if cached is not None:
+                    return self._reused(read, cached.value, cached.ttl(self._clock()))
+            response, size = await self._sagemaker.call(read.operation, read.params)
+            ttl = self._ttl(read, response)
+            await self._cache.set(key, response, ttl=ttl, size=size or len(read.canonical))
+            return Answer(response, ttl)
+
+    def _reused(self, read: Read, response: AWS, ttl: float) -> Answer:
+        """An answer another replica fetched: its job's status is worth knowing here too, so
+        that this process's own reads of the job get the job's TTL."""
+        if read.operation == "describe_auto_ml_job_v2" and read.job_name is not None:
+            self._learn(read.job_name, response["AutoMLJobStatus"], self._clock())
         return Answer(response, ttl)
 
     def _ttl(self, read: Read, response: AWS) -> float:

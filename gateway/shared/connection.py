@@ -1,0 +1,129 @@
+"""The process's connection to Redis (or Valkey, ElastiCache, MemoryDB): an optimisation only.
+
+Every command runs within ``timeout`` seconds behind a circuit breaker. When Redis is down,
+paused, restarting, refusing the gateway's credentials or out of memory, a command raises
+:class:`RedisUnavailable` instead, which the callers turn into "not shared" (a cache miss, a
+flight of its own): requests still answer from the in-process cache and SageMaker, and once
+the breaker is open they no longer even pay the timeout. The state is logged on each change,
+exported as ``gateway_redis_*`` metrics and shown by /readyz.
+
+Keys carry the configured prefix and :data:`FORMAT_VERSION`, so replicas of two versions
+during a rolling upgrade never read each other's values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from prometheus_client import Counter, Gauge
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from gateway.breaker import CircuitBreaker
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+T = TypeVar("T")
+
+REDIS_COMMANDS = Counter(
+    "gateway_redis_commands",
+    "Redis commands by purpose and outcome (ok, error, timeout, or skipped while the circuit "
+    "breaker is open).",
+    ["purpose", "outcome"],
+)
+REDIS_AVAILABLE = Gauge(
+    "gateway_redis_available", "1 while the gateway uses Redis, 0 while its breaker is open."
+)
+
+
+class RedisUnavailable(Exception):
+    """Redis did not answer in time, failed, or is left alone by the breaker for now."""
+
+
+class RedisConnection:
+    def __init__(
+        self,
+        client: Redis,
+        *,
+        key_prefix: str,
+        timeout: float,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        self.client = client
+        self.timeout = timeout
+        self._prefix = f"{key_prefix}:v{FORMAT_VERSION}:"
+        self._breaker = breaker or CircuitBreaker()
+        self._last_error = ""
+        REDIS_AVAILABLE.set(1)
+
+    @classmethod
+    def from_url(cls, url: str, *, key_prefix: str, timeout: float) -> RedisConnection:
+        """A client for ``redis://`` or ``rediss://`` (TLS) URLs, with an ACL user and password
+        in the URL. It connects at its first command, so a Redis that is down does not stop
+        the gateway from starting. redis-py's own retries are off: the breaker decides."""
+        client = Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=30,
+        )
+        return cls(client, key_prefix=key_prefix, timeout=timeout)
+
+    def key(self, kind: str, name: str) -> str:
+        """The Redis key of ``name`` among ``kind``: prefixed, versioned, of bounded length."""
+        digest = hashlib.sha256(name.encode()).hexdigest()[:40]
+        return f"{self._prefix}{kind}:{digest}"
+
+    def channel(self, name: str) -> str:
+        return f"{self._prefix}channel:{name}"
+
+    async def run(self, purpose: str, command: Callable[[], Awaitable[T]]) -> T:
+        """The result of ``command()``, or RedisUnavailable within ``timeout`` seconds."""
+        if not self._breaker.allow():
+            REDIS_COMMANDS.labels(purpose, "skipped").inc()
+            raise RedisUnavailable(self._last_error)
+        try:
+            async with asyncio.timeout(self.timeout):
+                result = await command()
+        except TimeoutError as error:
+            self._failed(purpose, "timeout", f"no answer within {self.timeout:g} s")
+            raise RedisUnavailable(self._last_error) from error
+        except (RedisError, OSError) as error:
+            self._failed(purpose, "error", f"{type(error).__name__}: {error}")
+            raise RedisUnavailable(self._last_error) from error
+        REDIS_COMMANDS.labels(purpose, "ok").inc()
+        if self._breaker.succeeded():
+            REDIS_AVAILABLE.set(1)
+            logger.warning("Redis answers again: sharing with the other replicas resumes")
+        return result
+
+    def state(self) -> str:
+        """What /readyz says of Redis."""
+        if self._breaker.state == "closed":
+            return "ok"
+        return f"unavailable ({self._last_error}); serving from this process's cache"
+
+    async def close(self) -> None:
+        try:
+            await self.client.aclose()
+        except (RedisError, OSError) as error:
+            logger.debug("closing the Redis client: %s", error)
+
+    def _failed(self, purpose: str, outcome: str, reason: str) -> None:
+        REDIS_COMMANDS.labels(purpose, outcome).inc()
+        self._last_error = reason
+        if self._breaker.failed():
+            REDIS_AVAILABLE.set(0)
+            logger.warning(
+                "Redis is unavailable (%s): serving from this process's cache and SageMaker "
+                "until it answers again",
+                reason,
+            )
