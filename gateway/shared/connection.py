@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from prometheus_client import Counter, Gauge
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -30,6 +30,7 @@ from gateway.breaker import CircuitBreaker
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+MAX_CONNECTIONS = 128  # per process; Redis accepts 10,000 clients by default
 T = TypeVar("T")
 
 REDIS_COMMANDS = Counter(
@@ -67,15 +68,20 @@ class RedisConnection:
     def from_url(cls, url: str, *, key_prefix: str, timeout: float) -> RedisConnection:
         """A client for ``redis://`` or ``rediss://`` (TLS) URLs, with an ACL user and password
         in the URL. It connects at its first command, so a Redis that is down does not stop
-        the gateway from starting. redis-py's own retries are off: the breaker decides."""
-        client = Redis.from_url(
+        the gateway from starting. redis-py's own retries are off: the breaker decides.
+
+        A request reads many SageMaker answers at once, so commands beyond the pool's
+        connections wait for one (within the command's timeout) rather than fail."""
+        pool = BlockingConnectionPool.from_url(
             url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=None,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             retry=Retry(NoBackoff(), 0),
             health_check_interval=30,
         )
-        return cls(client, key_prefix=key_prefix, timeout=timeout)
+        return cls(Redis(connection_pool=pool), key_prefix=key_prefix, timeout=timeout)
 
     def key(self, kind: str, name: str) -> str:
         """The Redis key of ``name`` among ``kind``: prefixed, versioned, of bounded length."""
