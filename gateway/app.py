@@ -52,6 +52,8 @@ async def readyz(request: Request) -> Response:
     """Ready when SageMaker answers; Redis is an optimisation, so its state is only shown."""
     ready, reason = await request.app.state.readiness.check()
     redis: RedisConnection | None = request.app.state.redis
+    if redis is not None:
+        await redis.probe()
     return JSONResponse(
         {
             "status": "ready" if ready else "unavailable",

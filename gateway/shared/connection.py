@@ -14,6 +14,7 @@ during a rolling upgrade never read each other's values.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,7 @@ from prometheus_client import Counter, Gauge
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError, RedisError
 
 from gateway.breaker import CircuitBreaker
 
@@ -68,7 +69,7 @@ class RedisConnection:
     def from_url(cls, url: str, *, key_prefix: str, timeout: float) -> RedisConnection:
         """A client for ``redis://`` or ``rediss://`` (TLS) URLs, with an ACL user and password
         in the URL. It connects at its first command, so a Redis that is down does not stop
-        the gateway from starting. redis-py's own retries are off: the breaker decides.
+        the gateway from starting. redis-py retries only a lost connection: the breaker decides.
 
         A request reads many SageMaker answers at once, so commands beyond the pool's
         connections wait for one (within the command's timeout) rather than fail."""
@@ -78,7 +79,8 @@ class RedisConnection:
             timeout=None,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),
+            # Once, at once, on a lost connection: one that Redis closed while it restarted.
+            retry=Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
             health_check_interval=30,
         )
         return cls(Redis(connection_pool=pool), key_prefix=key_prefix, timeout=timeout)
@@ -100,16 +102,25 @@ class RedisConnection:
             async with asyncio.timeout(self.timeout):
                 result = await command()
         except TimeoutError as error:
-            self._failed(purpose, "timeout", f"no answer within {self.timeout:g} s")
+            await self._failed(purpose, "timeout", f"no answer within {self.timeout:g} s")
             raise RedisUnavailable(self._last_error) from error
         except (RedisError, OSError) as error:
-            self._failed(purpose, "error", f"{type(error).__name__}: {error}")
+            await self._failed(purpose, "error", f"{type(error).__name__}: {error}")
             raise RedisUnavailable(self._last_error) from error
         REDIS_COMMANDS.labels(purpose, "ok").inc()
         if self._breaker.succeeded():
             REDIS_AVAILABLE.set(1)
             logger.warning("Redis answers again: sharing with the other replicas resumes")
+            # Connections opened before the outage may still look open: never reuse them.
+            await self._drop_idle_connections()
         return result
+
+    async def probe(self) -> None:
+        """Tries Redis when the breaker allows it. Requests answered from memory never ask
+        Redis, so /readyz probes too: sharing resumes even on a fleet of warm replicas."""
+        if self._breaker.state != "closed":
+            with contextlib.suppress(RedisUnavailable):
+                await self.run("ping", self.client.ping)
 
     def state(self) -> str:
         """What /readyz says of Redis."""
@@ -123,7 +134,7 @@ class RedisConnection:
         except (RedisError, OSError) as error:
             logger.debug("closing the Redis client: %s", error)
 
-    def _failed(self, purpose: str, outcome: str, reason: str) -> None:
+    async def _failed(self, purpose: str, outcome: str, reason: str) -> None:
         REDIS_COMMANDS.labels(purpose, outcome).inc()
         self._last_error = reason
         if self._breaker.failed():
@@ -133,3 +144,11 @@ class RedisConnection:
                 "until it answers again",
                 reason,
             )
+        if outcome == "timeout" or "Connection" in reason:
+            # The idle connections are to a Redis that died or hangs: the probes that follow
+            # must open new ones, not fail one by one on each stale connection.
+            await self._drop_idle_connections()
+
+    async def _drop_idle_connections(self) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            await self.client.connection_pool.disconnect(inuse_connections=False)
