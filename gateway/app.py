@@ -100,8 +100,9 @@ def redis_connection(settings: Settings) -> RedisConnection | None:
 
 
 def shared(memory: MemoryCache, settings: Settings, redis: RedisConnection | None) -> Cache:
-    """``memory`` alone, or in front of Redis when the fleet shares one."""
-    if redis is None:
+    """``memory`` alone, or in front of Redis when the fleet shares one. A cache configured
+    to hold no entries stays off across the fleet too."""
+    if redis is None or memory.max_entries == 0:
         return memory
     max_entry_bytes = int(settings.redis_max_entry_megabytes * 2**20)
     return TieredCache(memory, RedisCache(redis, memory.name, max_entry_bytes=max_entry_bytes))
@@ -195,6 +196,8 @@ def create_app(
             open_report_links(settings, credentials) as reports,
         ):
             redis = redis_connection(settings)
+            if redis is not None:
+                await redis.connect()
             app.state.redis = redis
             app.state.reports = reports
             app.state.upstream = Upstream(

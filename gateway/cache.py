@@ -70,7 +70,7 @@ class MemoryCache:
     ) -> None:
         self.name = name
         self._entries: OrderedDict[str, tuple[Cached, int]] = OrderedDict()
-        self._max_entries = max_entries
+        self.max_entries = max_entries
         self._max_bytes = max_bytes
         self._bytes = 0
         self._clock = clock
@@ -96,7 +96,7 @@ class MemoryCache:
             self._drop(key)
         self._entries[key] = (Cached(value, self._clock() + ttl), size)
         self._bytes += size
-        while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:
+        while len(self._entries) > self.max_entries or self._bytes > self._max_bytes:
             self._drop(next(iter(self._entries)))
         self._bytes_held.set(self._bytes)
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gateway.cache import CACHE_LOOKUPS, Cached, MemoryCache
+from gateway.sagemaker.singleflight import SingleFlight
 from gateway.shared import codec
 from gateway.shared.connection import RedisConnection, RedisUnavailable
 
@@ -100,11 +101,17 @@ class TieredCache:
         self._memory = memory
         self._shared = shared
         self._clock = clock
+        self._lookups: SingleFlight[Cached | None] = SingleFlight()
 
     async def get(self, key: str) -> Cached | None:
         cached = await self._memory.get(key)
         if cached is not None:
             return cached
+        # Requests that miss the same entry at once (a burst of identical queries) share one
+        # Redis lookup, as they share one SageMaker call.
+        return await self._lookups.do(key, lambda: self._from_shared(key))
+
+    async def _from_shared(self, key: str) -> Cached | None:
         found = await self._shared.lookup(key)
         if found is None:
             return None

@@ -32,6 +32,10 @@ logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 MAX_CONNECTIONS = 128  # per process; Redis accepts 10,000 clients by default
+CONNECTIONS_AT_START = 8
+LATE_READ_TURNS = 3
+# redis-py's own socket timeouts, a safety net only: commands are bounded by run()'s timeout.
+SOCKET_TIMEOUT_SECONDS = 5.0
 T = TypeVar("T")
 
 REDIS_COMMANDS = Counter(
@@ -77,8 +81,8 @@ class RedisConnection:
             url,
             max_connections=MAX_CONNECTIONS,
             timeout=None,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
+            socket_timeout=max(timeout, SOCKET_TIMEOUT_SECONDS),
+            socket_connect_timeout=max(timeout, SOCKET_TIMEOUT_SECONDS),
             # Once, at once, on a lost connection: one that Redis closed while it restarted.
             retry=Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
             health_check_interval=30,
@@ -99,8 +103,7 @@ class RedisConnection:
             REDIS_COMMANDS.labels(purpose, "skipped").inc()
             raise RedisUnavailable(self._last_error)
         try:
-            async with asyncio.timeout(self.timeout):
-                result = await command()
+            result = await self._within_timeout(command)
         except TimeoutError as error:
             await self._failed(purpose, "timeout", f"no answer within {self.timeout:g} s")
             raise RedisUnavailable(self._last_error) from error
@@ -114,6 +117,39 @@ class RedisConnection:
             # Connections opened before the outage may still look open: never reuse them.
             await self._drop_idle_connections()
         return result
+
+    async def _within_timeout(self, command: Callable[[], Awaitable[T]]) -> T:
+        """``command()``, or TimeoutError when Redis has not answered within ``timeout``.
+
+        A process busy with other requests may run its timers late, with Redis's answer
+        already waiting unread: that is not Redis being slow, so before giving up the loop
+        gets a few turns to read what has arrived."""
+        task = asyncio.ensure_future(command())
+        try:
+            await asyncio.wait({task}, timeout=self.timeout)
+            for _ in range(LATE_READ_TURNS):
+                if task.done():
+                    break
+                await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
+                await task  # redis-py closes the connection of a cancelled command
+            raise TimeoutError
+        return task.result()
+
+    async def connect(self) -> None:
+        """At start-up: opens a few connections, so that the first burst of requests finds
+        them open, and says in the log at once when Redis is unavailable. Never fails."""
+
+        async def ping() -> None:
+            with contextlib.suppress(RedisUnavailable):
+                await self.run("ping", self.client.ping)
+
+        await asyncio.gather(*(ping() for _ in range(CONNECTIONS_AT_START)))
 
     async def probe(self) -> None:
         """Tries Redis when the breaker allows it. Requests answered from memory never ask
