@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import socket
 import statistics
 import subprocess
@@ -45,6 +46,7 @@ from bench.run import (
 )
 
 REDIS_SERVER = Path("/usr/bin/redis-server")
+JOB_STATUS = "query ($job: String!) { autoMLJob(name: $job) { autoMLJobStatus } }"
 
 
 @contextmanager
@@ -154,27 +156,32 @@ def fleet(
         yield urls, server
 
 
-async def main(runs: int, seconds: float) -> None:
+async def main(runs: int, seconds: float, redis_timeout: str | None) -> None:
     port = free_port()
     sagemaker_url = f"http://127.0.0.1:{port}"
     with process(["local-sagemaker", "--port", str(port)], sagemaker_url):
         seed_extra_jobs(sagemaker_url)
+        timeout = {} if redis_timeout is None else {"redis_timeout_seconds": redis_timeout}
         with gateway(sagemaker_url) as url:
             one_cold = await spread_cold_leaderboard([url])
             in_process = await warm_page_ms(url, runs)
 
-        with fleet(sagemaker_url, 3) as (urls, _):
+        with fleet(sagemaker_url, 3, **timeout) as (urls, _):
             spread = await spread_cold_leaderboard(urls)
-        with fleet(sagemaker_url, 3) as (urls, _):
+        with fleet(sagemaker_url, 3, **timeout) as (urls, _):
             concurrent = await concurrent_cold_leaderboards(urls, 50)
         with redis_server() as (redis_url, _):
             tiny = {"cache_max_megabytes": "0.01", "result_cache_max_megabytes": "0.01"}
-            with replicas(sagemaker_url, 1, redis_url=redis_url) as (writer,):
+            with replicas(sagemaker_url, 1, redis_url=redis_url, **timeout) as (writer,):
+                async with httpx.AsyncClient(base_url=writer, timeout=60) as client:
+                    # Once the job is known to be Completed, its pages are kept for the
+                    # cache's TTL (not the active one): long enough for the reader to start.
+                    await post(client, JOB_STATUS, job=BIG_JOB)()
                 await warm_page_ms(writer, 1)  # the page's result and answers now in Redis
-            with replicas(sagemaker_url, 1, redis_url=redis_url, **tiny) as (reader,):
+            with replicas(sagemaker_url, 1, redis_url=redis_url, **tiny, **timeout) as (reader,):
                 from_redis = await warm_page_ms(reader, runs)
                 reader_calls = calls_of([reader])
-        with fleet(sagemaker_url, 3) as (urls, server):
+        with fleet(sagemaker_url, 3, **timeout) as (urls, server):
             killed = asyncio.Event()
 
             async def kill_when_asked() -> None:
@@ -185,7 +192,9 @@ async def main(runs: int, seconds: float) -> None:
             answered, failed = await load_while(urls, seconds, killed)
             await killer
 
-    print(f"\nAutopilot Gateway fleet: 3 replicas on one redis-server, medians of {runs} runs\n")
+    print(f"\nAutopilot Gateway fleet: 3 replicas on one redis-server, medians of {runs} runs,")
+    setting = redis_timeout or "default"
+    print(f"GATEWAY_REDIS_TIMEOUT_SECONDS={setting}, load average {os.getloadavg()[0]:.1f}\n")
     line(
         "1. cold leaderboard, once per replica: calls / one gateway's",
         f"{spread} / {one_cold}",
@@ -215,5 +224,8 @@ if __name__ == "__main__":
     )
     parser.add_argument("--runs", type=int, default=30, help="timed runs per measurement")
     parser.add_argument("--seconds", type=float, default=6, help="length of the load with a kill")
+    parser.add_argument(
+        "--redis-timeout", help="GATEWAY_REDIS_TIMEOUT_SECONDS of the replicas (default: theirs)"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.runs, arguments.seconds))
+    asyncio.run(main(arguments.runs, arguments.seconds, arguments.redis_timeout))
