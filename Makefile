@@ -81,6 +81,8 @@ schema: $(INSTALLED)
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules gateway/graphiql/vendor
 
-## Benchmark: local SageMaker and gateways as processes on loopback (see bench/run.py).
+## Benchmark: local SageMaker and gateways as processes on loopback (see bench/run.py), then
+## three gateways sharing one redis-server (bench/fleet.py).
 bench: $(INSTALLED) system-packages
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.fleet

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from gateway.settings import Settings
+from gateway.shared.connection import REDIS_COMMANDS
 from tests.gateway_server import GraphQLClient, running_gateway
 
 # What a frontend's leaderboard asks: ten jobs, each with its best candidate and a first page.
@@ -41,3 +42,15 @@ def fleet(settings: Settings, replicas: int = 3) -> Iterator[Fleet]:
     with ExitStack() as stack:
         urls = [stack.enter_context(running_gateway(settings)) for _ in range(replicas)]
         yield Fleet(urls)
+
+
+def redis_commands(outcome: str) -> int:
+    """Redis commands of every replica in this process so far with ``outcome``."""
+    return int(
+        sum(
+            sample.value
+            for metric in REDIS_COMMANDS.collect()
+            for sample in metric.samples
+            if sample.name.endswith("_total") and sample.labels["outcome"] == outcome
+        )
+    )

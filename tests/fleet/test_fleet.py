@@ -7,6 +7,8 @@ the local SageMaker answered for all of them.
 from __future__ import annotations
 
 import asyncio
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,11 @@ from pydantic import SecretStr
 
 from gateway.sagemaker.metrics import upstream_calls
 from gateway.settings import Settings
-from tests.fleet.gateways import LEADERBOARD, fleet
+from gateway.shared.channel import Channel
+from gateway.shared.connection import RedisConnection
+from gateway.shared.counter import WindowCounter
+from gateway.shared.lease import Lease
+from tests.fleet.gateways import LEADERBOARD, fleet, redis_commands
 from tests.fleet.redis_server import RedisServer
 from tests.gateway_server import GraphQLClient, running_gateway
 
@@ -88,3 +94,39 @@ def test_readiness_shows_redis_and_metrics_count_its_commands(fleet_settings: Se
 
 def test_without_redis_readiness_says_it_is_off(gateway: GraphQLClient) -> None:
     assert gateway.http.get("/readyz").json()["redis"] == "off"
+
+
+README = (Path(__file__).parent.parent.parent / "README.md").read_text()
+
+
+async def test_the_documented_acl_user_is_all_the_gateway_needs(
+    gateway_settings: Settings, own_redis: RedisServer
+) -> None:
+    """The README's ACL: only the gateway's keys, channels and commands, and everything works."""
+    (acl,) = re.findall(r"`(ACL SETUSER gateway [^`]+)`", README)
+    own_redis.client().execute_command(*acl.replace(">PASSWORD", ">pw-of-the-gateway").split())
+    url = f"redis://gateway:pw-of-the-gateway@127.0.0.1:{own_redis.port}/0"
+    settings = gateway_settings.model_copy(update={"redis_url": SecretStr(url)})
+    query = '{ autoMLJob(name: "support-ticket-routing") { autoMLJobStatus } }'
+    errors = redis_commands("error")
+    with fleet(settings, replicas=2) as replicas:
+        first, second = replicas.replicas
+        before = upstream_calls()
+        answer = first.data(query)
+        calls = upstream_calls() - before
+        again = second.data(query.replace("autoMLJobStatus", "status: autoMLJobStatus"))
+        assert upstream_calls() - before == calls  # the second replica read Redis
+        assert again["autoMLJob"]["status"] == answer["autoMLJob"]["autoMLJobStatus"]
+        assert second.http.get("/readyz").json()["redis"] == "ok"
+    assert redis_commands("error") == errors  # no command was refused
+    # The primitives too, under the same prefix.
+    connection = RedisConnection.from_url(url, key_prefix="autopilot-gateway", timeout=1)
+    lease = Lease(connection, "poller:job", ttl=1)
+    assert await lease.acquire() and await lease.renew() and await lease.held()
+    await lease.release()
+    assert (await WindowCounter(connection, "requests", window=1).hit("caller"))[0] == 1
+    channel = Channel(connection, "events")
+    async with channel.subscribe() as subscription:
+        assert await channel.publish({"n": 1}) == 1
+        assert await subscription.next(wait_seconds=1) == {"n": 1}
+    await connection.close()
