@@ -18,13 +18,14 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from prometheus_client import Counter, Gauge
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError, RedisError
+from redis.exceptions import ConnectionError as LostConnection
+from redis.exceptions import RedisError
 
 from gateway.breaker import CircuitBreaker
 
@@ -67,6 +68,7 @@ class RedisConnection:
         self._prefix = f"{key_prefix}:v{FORMAT_VERSION}:"
         self._breaker = breaker or CircuitBreaker()
         self._last_error = ""
+        self._background: set[asyncio.Future[None]] = set()
         REDIS_AVAILABLE.set(1)
 
     @classmethod
@@ -84,7 +86,7 @@ class RedisConnection:
             socket_timeout=max(timeout, SOCKET_TIMEOUT_SECONDS),
             socket_connect_timeout=max(timeout, SOCKET_TIMEOUT_SECONDS),
             # Once, at once, on a lost connection: one that Redis closed while it restarted.
-            retry=Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
+            retry=Retry(NoBackoff(), 1, supported_errors=(LostConnection,)),
             health_check_interval=30,
         )
         return cls(Redis(connection_pool=pool), key_prefix=key_prefix, timeout=timeout)
@@ -105,17 +107,20 @@ class RedisConnection:
         try:
             result = await self._within_timeout(command)
         except TimeoutError as error:
-            await self._failed(purpose, "timeout", f"no answer within {self.timeout:g} s")
+            reason = f"no answer within {self.timeout:g} s"
+            self._failed(purpose, "timeout", reason, connections_lost=True)
             raise RedisUnavailable(self._last_error) from error
         except (RedisError, OSError) as error:
-            await self._failed(purpose, "error", f"{type(error).__name__}: {error}")
+            lost = isinstance(error, LostConnection | OSError)
+            reason = f"{type(error).__name__}: {error}"
+            self._failed(purpose, "error", reason, connections_lost=lost)
             raise RedisUnavailable(self._last_error) from error
         REDIS_COMMANDS.labels(purpose, "ok").inc()
         if self._breaker.succeeded():
             REDIS_AVAILABLE.set(1)
             logger.warning("Redis answers again: sharing with the other replicas resumes")
             # Connections opened before the outage may still look open: never reuse them.
-            await self._drop_idle_connections()
+            self._drop_idle_connections()
         return result
 
     async def _within_timeout(self, command: Callable[[], Awaitable[T]]) -> T:
@@ -135,9 +140,9 @@ class RedisConnection:
             task.cancel()
             raise
         if not task.done():
+            # redis-py closes the connection of a cancelled command, in the background.
+            task.add_done_callback(_retrieved)
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
-                await task  # redis-py closes the connection of a cancelled command
             raise TimeoutError
         return task.result()
 
@@ -165,12 +170,14 @@ class RedisConnection:
         return f"unavailable ({self._last_error}); serving from this process's cache"
 
     async def close(self) -> None:
+        for task in self._background:
+            task.cancel()
         try:
             await self.client.aclose()
         except (RedisError, OSError) as error:
             logger.debug("closing the Redis client: %s", error)
 
-    async def _failed(self, purpose: str, outcome: str, reason: str) -> None:
+    def _failed(self, purpose: str, outcome: str, reason: str, *, connections_lost: bool) -> None:
         REDIS_COMMANDS.labels(purpose, outcome).inc()
         self._last_error = reason
         if self._breaker.failed():
@@ -180,11 +187,25 @@ class RedisConnection:
                 "until it answers again",
                 reason,
             )
-        if outcome == "timeout" or "Connection" in reason:
+        if connections_lost:
             # The idle connections are to a Redis that died or hangs: the probes that follow
             # must open new ones, not fail one by one on each stale connection.
-            await self._drop_idle_connections()
+            self._drop_idle_connections()
 
-    async def _drop_idle_connections(self) -> None:
-        with contextlib.suppress(RedisError, OSError):
-            await self.client.connection_pool.disconnect(inuse_connections=False)
+    def _drop_idle_connections(self) -> None:
+        """Closes the idle connections, in the background: closing a connection to a paused
+        Redis can wait, and no request may wait for it."""
+
+        async def drop() -> None:
+            with contextlib.suppress(RedisError, OSError):
+                await self.client.connection_pool.disconnect(inuse_connections=False)
+
+        task = asyncio.ensure_future(drop())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    """Marks the outcome of an abandoned command as seen, so asyncio does not report it."""
+    if not task.cancelled():
+        task.exception()

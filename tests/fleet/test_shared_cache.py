@@ -146,3 +146,31 @@ async def test_the_wait_for_a_leader_is_bounded(connection: RedisConnection) -> 
             waited = time.monotonic() - started
     assert filled_elsewhere
     assert 0.15 < waited < 0.5
+
+
+async def test_a_paused_redis_costs_one_timeout_then_nothing_until_it_answers(
+    own_redis: RedisServer,
+) -> None:
+    connection = RedisConnection.from_url(own_redis.url, key_prefix="test", timeout=0.1)
+    cache = RedisCache(connection, "sagemaker", max_entry_bytes=10**6)
+    await cache.set("k", ANSWER, ttl=30, size=1)
+    own_redis.pause()
+    try:
+        started = time.monotonic()
+        assert await cache.get("k") is None  # a miss, not an error
+        assert time.monotonic() - started < 0.3
+        assert connection.state().startswith("unavailable (no answer within 0.1 s)")
+        started = time.monotonic()
+        for _ in range(100):
+            assert await cache.get("k") is None  # the breaker is open: Redis is not asked
+        assert time.monotonic() - started < 0.05
+    finally:
+        own_redis.resume()
+    deadline = time.monotonic() + 5
+    while connection.state() != "ok" and time.monotonic() < deadline:
+        await connection.probe()
+        await asyncio.sleep(0.1)
+    assert connection.state() == "ok"
+    cached = await cache.get("k")
+    assert cached is not None and cached.value == ANSWER
+    await connection.close()
