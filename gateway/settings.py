@@ -18,7 +18,10 @@ from gateway.auth.headers import as_list
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+    # Errors name the setting and the rule, never the value: some values hold credentials.
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_", extra="ignore", hide_input_in_errors=True
+    )
 
     aws_region: str = Field("us-east-1", description="AWS region of the SageMaker endpoint.")
     sagemaker_endpoint_url: str | None = Field(
