@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     )
     redis_url: SecretStr | None = Field(
         None,
-        description="Redis (or Valkey, ElastiCache, MemoryDB) shared by the replicas: "
+        description="Redis (or Valkey, ElastiCache without cluster mode) shared by the replicas: "
         "`redis://` or `rediss://` (TLS), with an ACL user and password "
         "(`rediss://user:password@host:6379/0`). Unset: each process caches alone.",
     )

@@ -1,4 +1,4 @@
-"""The process's connection to Redis (or Valkey, ElastiCache, MemoryDB): an optimisation only.
+"""The process's connection to Redis (or Valkey, or ElastiCache): an optimisation only.
 
 Every command runs within ``timeout`` seconds behind a circuit breaker. When Redis is down,
 paused, restarting, refusing the gateway's credentials or out of memory, a command raises
