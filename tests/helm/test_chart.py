@@ -569,6 +569,11 @@ def test_notes_warn_about_unsafe_settings(run_helm: RunHelm) -> None:
     )
     assert "WARNING: config.authMode is none: anyone who reaches the gateway through the " in notes
 
+    assert "redis.existingSecret" not in notes  # one pod
+
+    notes = install_notes(run_helm, *REQUIRED, "--set", "replicaCount=3", *CURSOR_SECRET)
+    assert "NOTE: redis.existingSecret is not set, so each of the pods caches" in notes
+
     notes = install_notes(run_helm, *REQUIRED, "--set", "config.graphiql=true")
     assert "NOTE: config.graphiql is on but config.introspection is off" in notes
     assert "or open it in a browser for GraphiQL" in notes
