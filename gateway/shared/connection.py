@@ -126,12 +126,18 @@ class RedisConnection:
     async def _within_timeout(self, command: Callable[[], Awaitable[T]]) -> T:
         """``command()``, or TimeoutError when Redis has not answered within ``timeout``.
 
-        A process busy with other requests may run its timers late, with Redis's answer
-        already waiting unread: that is not Redis being slow, so before giving up the loop
-        gets a few turns to read what has arrived."""
+        A process busy with other requests (or starved of CPU) runs its timers late, with
+        Redis's answer perhaps already waiting unread: that is not Redis being slow. So when
+        the timer came late by half the timeout or more, Redis gets its timeout once more, and
+        before giving up the loop gets a few turns to read what has arrived."""
+        loop = asyncio.get_running_loop()
         task = asyncio.ensure_future(command())
         try:
+            started = loop.time()
             await asyncio.wait({task}, timeout=self.timeout)
+            late = loop.time() - started - self.timeout
+            if not task.done() and late >= self.timeout / 2:
+                await asyncio.wait({task}, timeout=self.timeout)
             for _ in range(LATE_READ_TURNS):
                 if task.done():
                     break
