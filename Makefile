@@ -86,9 +86,11 @@ schema: $(INSTALLED)
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules gateway/graphiql/vendor
 
-## Benchmark: local SageMaker and gateways as processes on loopback (see bench/run.py).
+## Benchmark: local SageMaker and gateways as processes on loopback (see bench/run.py), then
+## three gateways sharing one redis-server (bench/fleet.py).
 bench: $(INSTALLED) system-packages
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.fleet
 
 ## Soak: 10 minutes at 50 concurrent clients, then SIGTERM under load (see bench/soak.py).
 soak: $(INSTALLED)

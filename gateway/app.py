@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from gateway.auth import Authenticator, Policy, build_authenticator, build_policy
-from gateway.cache import MemoryCache
+from gateway.cache import Cache, Flights, LocalFlights, MemoryCache
 from gateway.graphiql import GraphiQL, GraphiQLPage
 from gateway.graphiql.assets import VENDOR_DIR
 from gateway.http.access_log import AccessLog
@@ -47,6 +47,9 @@ from gateway.sagemaker.upstream import CachePolicy, Upstream
 from gateway.sagemaker.usage import CallBudget
 from gateway.schema import build_schema
 from gateway.settings import Settings
+from gateway.shared.cache import RedisCache, TieredCache
+from gateway.shared.connection import RedisConnection
+from gateway.shared.flights import RedisFlights
 from gateway.tracing import (
     gateway_tracer,
     http_spans,
@@ -63,9 +66,17 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
+    """Ready when SageMaker answers; Redis is an optimisation, so its state is only shown."""
     ready, reason = await request.app.state.readiness.check()
+    redis: RedisConnection | None = request.app.state.redis
+    if redis is not None:
+        await redis.probe()
     return JSONResponse(
-        {"status": "ready" if ready else "unavailable", "sagemaker": reason},
+        {
+            "status": "ready" if ready else "unavailable",
+            "sagemaker": reason,
+            "redis": "off" if redis is None else redis.state(),
+        },
         status_code=200 if ready else 503,
     )
 
@@ -94,21 +105,43 @@ def authentication(settings: Settings) -> tuple[Authenticator, Policy]:
     return authenticator, policy
 
 
-def sagemaker_cache(settings: Settings) -> MemoryCache:
-    return MemoryCache(
+def redis_connection(settings: Settings) -> RedisConnection | None:
+    """The connection to the fleet's Redis, if one is configured."""
+    if settings.redis_url is None:
+        return None
+    return RedisConnection.from_url(
+        settings.redis_url.get_secret_value(),
+        key_prefix=settings.redis_key_prefix,
+        timeout=settings.redis_timeout_seconds,
+    )
+
+
+def shared(memory: MemoryCache, settings: Settings, redis: RedisConnection | None) -> Cache:
+    """``memory`` alone, or in front of Redis when the fleet shares one. A cache configured
+    to hold no entries stays off across the fleet too."""
+    if redis is None or memory.max_entries == 0:
+        return memory
+    max_entry_bytes = int(settings.redis_max_entry_megabytes * 2**20)
+    return TieredCache(memory, RedisCache(redis, memory.name, max_entry_bytes=max_entry_bytes))
+
+
+def sagemaker_cache(settings: Settings, redis: RedisConnection | None = None) -> Cache:
+    memory = MemoryCache(
         "sagemaker",
         max_entries=settings.cache_max_entries,
         max_bytes=int(settings.cache_max_megabytes * 2**20),
     )
+    return shared(memory, settings, redis)
 
 
-def results_store(settings: Settings) -> MemoryCache:
+def results_store(settings: Settings, redis: RedisConnection | None = None) -> Cache:
     """Where whole results are kept, and the queries clients persist (APQ)."""
-    return MemoryCache(
+    memory = MemoryCache(
         "results",
         max_entries=settings.result_cache_max_entries,
         max_bytes=int(settings.result_cache_max_megabytes * 2**20),
     )
+    return shared(memory, settings, redis)
 
 
 def trusted_documents(settings: Settings) -> Mapping[str, str]:
@@ -116,6 +149,15 @@ def trusted_documents(settings: Settings) -> Mapping[str, str]:
     if settings.trusted_documents is None:
         return {}
     return load_trusted_documents(Path(settings.trusted_documents))
+
+
+def flights(settings: Settings, redis: RedisConnection | None) -> Flights:
+    """Who fills a missing SageMaker answer: this process alone, or one replica of the fleet,
+    with the others waiting at most one SageMaker attempt's timeouts for it."""
+    if redis is None:
+        return LocalFlights()
+    wait = settings.sagemaker_connect_timeout_seconds + settings.sagemaker_read_timeout_seconds
+    return RedisFlights(redis, wait_seconds=wait)
 
 
 def cache_policy(settings: Settings) -> CachePolicy:
@@ -254,12 +296,17 @@ def create_app(
                 open_sagemaker(settings, credentials) as sagemaker,
                 open_report_links(settings, credentials) as reports,
             ):
+                redis = redis_connection(settings)
+                if redis is not None:
+                    await redis.connect()
+                app.state.redis = redis
                 app.state.reports = reports
                 upstream = Upstream(
                     sagemaker,
-                    sagemaker_cache(settings),
+                    sagemaker_cache(settings, redis),
                     cache_policy(settings),
                     budget=call_budget(settings, buckets),
+                    flights=flights(settings, redis),
                 )
                 app.state.upstream = upstream
                 live = app.state.live = LiveJobs(
@@ -269,7 +316,7 @@ def create_app(
                 restore_signals = on_termination(
                     lambda: closing.append(asyncio.create_task(live.close()))
                 )
-                store = results_store(settings)
+                store = results_store(settings, redis)
                 app.state.results = ResultCache(
                     store,
                     max_ttl=settings.cache_ttl_seconds,
@@ -286,6 +333,8 @@ def create_app(
                 finally:
                     restore_signals()
                     await live.close()
+                    if redis is not None:
+                        await redis.close()
 
     view = GraphQLView(build_schema(settings, tracer), settings, cursors, policy, authenticator)
     graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)

@@ -5,13 +5,18 @@ Two caches use it, each with its own bounds and its own ``cache`` label in the m
 :class:`MemoryCache` is an LRU bounded in entries and in bytes (the size of what was cached:
 SageMaker's response body, or a result's JSON). A backend shared by replicas (e.g. Redis)
 implements the same two methods; values are plain JSON-like data with datetimes.
+
+:class:`Flights` coordinates the processes that miss the same entry at the same moment, so
+that one of them fills it; :class:`LocalFlights` is the in-process default, where the
+process's own single-flight already is all the coordination there is.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -41,6 +46,20 @@ class Cache(Protocol):
     async def set(self, key: str, value: Any, *, ttl: float, size: int) -> None: ...
 
 
+class Flights(Protocol):
+    def fill(self, key: str) -> AbstractAsyncContextManager[bool]:
+        """Held while this process fills ``key``; the others that need it meanwhile wait
+        (bounded) until it is done. Yields whether the entry may have been filled by someone
+        else meanwhile, so it is worth looking it up again before filling it."""
+        ...
+
+
+class LocalFlights:
+    @asynccontextmanager
+    async def fill(self, key: str) -> AsyncIterator[bool]:
+        yield False
+
+
 class MemoryCache:
     def __init__(
         self,
@@ -50,8 +69,9 @@ class MemoryCache:
         max_bytes: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.name = name
         self._entries: OrderedDict[str, tuple[Cached, int]] = OrderedDict()
-        self._max_entries = max_entries
+        self.max_entries = max_entries
         self._max_bytes = max_bytes
         self._bytes = 0
         self._clock = clock
@@ -77,7 +97,7 @@ class MemoryCache:
             self._drop(key)
         self._entries[key] = (Cached(value, self._clock() + ttl), size)
         self._bytes += size
-        while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:
+        while len(self._entries) > self.max_entries or self._bytes > self._max_bytes:
             self._drop(next(iter(self._entries)))
         self._bytes_held.set(self._bytes)
 

@@ -34,7 +34,10 @@ def traces_requested(environ: Mapping[str, str] = os.environ) -> bool:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+    # Errors name the setting and the rule, never the value: some values hold credentials.
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_", extra="ignore", hide_input_in_errors=True
+    )
 
     aws_region: str = Field("us-east-1", description="AWS region of the SageMaker endpoint.")
     sagemaker_endpoint_url: str | None = Field(
@@ -106,6 +109,33 @@ class Settings(BaseSettings):
         False,
         description="Run only the trusted documents; any other operation is refused with "
         "`PERSISTED_QUERY_NOT_ALLOWED` (the production profile of a public frontend).",
+    )
+    redis_url: SecretStr | None = Field(
+        None,
+        description="Redis (or Valkey, ElastiCache without cluster mode) shared by the replicas: "
+        "`redis://` or `rediss://` (TLS), with an ACL user and password "
+        "(`rediss://user:password@host:6379/0`). Unset: each process caches alone.",
+    )
+    redis_key_prefix: str = Field(
+        "autopilot-gateway",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="Prefix of the gateway's Redis keys, so that several gateways (or other "
+        "applications) can share one Redis.",
+    )
+    redis_timeout_seconds: float = Field(
+        0.1,
+        gt=0,
+        le=5,
+        description="Most time a Redis command may take before the gateway goes on without "
+        "Redis (and leaves it alone for a while).",
+    )
+    redis_max_entry_megabytes: float = Field(
+        2.0,
+        gt=0,
+        le=64,
+        description="Largest value shared through Redis, in MiB; larger ones stay in-process.",
     )
     max_batch_operations: int = Field(
         10, ge=1, description="Most operations in one batched request (a JSON array)."
@@ -288,6 +318,13 @@ class Settings(BaseSettings):
                 "the address checked against GATEWAY_TRUSTED_PROXIES; leave it empty"
             )
         return self
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("redis://", "rediss://")):
+            raise ValueError("redis_url must start with redis:// or rediss:// (TLS)")
+        return value
 
     @model_validator(mode="after")
     def _trusted_only_has_documents(self) -> Settings:

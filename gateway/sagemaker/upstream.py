@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.cache import Cache
+from gateway.cache import Cache, Cached, Flights, LocalFlights
 from gateway.errors import Throttled
 from gateway.sagemaker.client import SageMaker
 from gateway.sagemaker.singleflight import SingleFlight
@@ -80,6 +80,7 @@ class Upstream:
         policy: CachePolicy,
         *,
         budget: CallBudget | None = None,
+        flights: Flights | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sagemaker = sagemaker
@@ -87,6 +88,7 @@ class Upstream:
         self._clock = clock
         self._cache = cache
         self._policy = policy
+        self._flights = flights or LocalFlights()
         self._in_flight: SingleFlight[Answer] = SingleFlight()
         self._terminal_jobs: dict[str, float] = {}
 
@@ -99,7 +101,7 @@ class Upstream:
             if ttl >= self._policy.refresh_window or self._in_flight.running(key):
                 if usage is not None:
                     usage.cache_hits += 1
-                return Answer(cached.value, ttl)
+                return self._reused(read, cached.value, ttl)
             if not await self._may_call(usage):
                 return Answer(cached.value, ttl)  # a refresh is not worth the caller's budget
         elif self._in_flight.running(key):
@@ -107,7 +109,7 @@ class Upstream:
                 usage.cache_hits += 1
         elif self._budget is not None and usage is not None:
             await self._budget.spend(usage.caller)
-        return await self._in_flight.do(key, lambda: self._fetch(key, read))
+        return await self._in_flight.do(key, lambda: self._fetch(key, read, cached))
 
     async def _may_call(self, usage: Usage | None) -> bool:
         """Whether the caller's budget has a call left (taking it), for a refresh ahead."""
@@ -124,12 +126,27 @@ class Upstream:
         never older than the moment it asked. An identical read already in flight (a query's)
         is shared, since it started after the poller's previous read."""
         key = f"{read.operation}\x00{read.canonical}"
-        return await self._in_flight.do(key, lambda: self._fetch(key, read))
+        stale = await self._cache.get(key)
+        return await self._in_flight.do(key, lambda: self._fetch(key, read, stale))
 
-    async def _fetch(self, key: str, read: Read) -> Answer:
-        response, size = await self._sagemaker.call(read.operation, read.params)
-        ttl = self._ttl(read, response)
-        await self._cache.set(key, response, ttl=ttl, size=size or len(read.canonical))
+    async def _fetch(self, key: str, read: Read, stale: Cached | None) -> Answer:
+        """SageMaker's answer, or the one another replica fetched meanwhile (newer than
+        ``stale``, the entry this read is replacing)."""
+        async with self._flights.fill(key) as filled_elsewhere:
+            if filled_elsewhere:
+                cached = await self._cache.get(key)
+                if cached is not None and (stale is None or cached.expires_at > stale.expires_at):
+                    return self._reused(read, cached.value, cached.ttl(self._clock()))
+            response, size = await self._sagemaker.call(read.operation, read.params)
+            ttl = self._ttl(read, response)
+            await self._cache.set(key, response, ttl=ttl, size=size or len(read.canonical))
+            return Answer(response, ttl)
+
+    def _reused(self, read: Read, response: AWS, ttl: float) -> Answer:
+        """An answer another replica fetched: its job's status is worth knowing here too, so
+        that this process's own reads of the job get the job's TTL."""
+        if read.operation == "describe_auto_ml_job_v2" and read.job_name is not None:
+            self._learn(read.job_name, response["AutoMLJobStatus"], self._clock())
         return Answer(response, ttl)
 
     def _ttl(self, read: Read, response: AWS) -> float:

@@ -322,6 +322,9 @@ EXPECTED_CONFIG = {
     "GATEWAY_RESULT_CACHE_MAX_MEGABYTES": "32",
     "GATEWAY_TRUSTED_DOCUMENTS": "/etc/autopilot-gateway/trusted-documents/operations.json",
     "GATEWAY_TRUSTED_DOCUMENTS_ONLY": "true",
+    "GATEWAY_REDIS_KEY_PREFIX": "autopilot-gateway-eu",
+    "GATEWAY_REDIS_TIMEOUT_SECONDS": "0.25",
+    "GATEWAY_REDIS_MAX_ENTRY_MEGABYTES": "4",
     "GATEWAY_MAX_BATCH_OPERATIONS": "5",
     "GATEWAY_DEFAULT_PAGE_SIZE": "50",
     "GATEWAY_MAX_PAGE_SIZE": "500",
@@ -390,6 +393,10 @@ def test_secrets_are_referenced_never_held(all_manifests: list[Manifest]) -> Non
     assert env["GATEWAY_CURSOR_SECRET"] == {
         "name": "GATEWAY_CURSOR_SECRET",
         "valueFrom": {"secretKeyRef": {"name": "autopilot-gateway-cursor", "key": "cursor-secret"}},
+    }
+    assert env["GATEWAY_REDIS_URL"] == {
+        "name": "GATEWAY_REDIS_URL",
+        "valueFrom": {"secretKeyRef": {"name": "autopilot-gateway-redis", "key": "redis-url"}},
     }
     assert env["GATEWAY_PROXY_SHARED_SECRET"]["valueFrom"] == {
         "secretKeyRef": {
@@ -502,7 +509,7 @@ def test_pdb_only_with_more_than_one_pod(render: Render, all_manifests: list[Man
     assert of_kind(disabled, "PodDisruptionBudget") == []
 
 
-def test_network_policy_admits_http_and_lets_out_dns_and_https(
+def test_network_policy_admits_http_and_lets_out_dns_https_and_redis(
     all_manifests: list[Manifest],
 ) -> None:
     policy = one(all_manifests, "NetworkPolicy")["spec"]
@@ -511,10 +518,14 @@ def test_network_policy_admits_http_and_lets_out_dns_and_https(
     (ingress,) = policy["ingress"]
     assert ingress["ports"] == [{"port": "http", "protocol": "TCP"}]
     assert len(ingress["from"]) == 2
-    dns, https, pod_identity, extra = policy["egress"]
+    dns, https, redis, pod_identity, extra = policy["egress"]
     assert dns["ports"] == [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]
     assert dns["to"][0]["podSelector"] == {"matchLabels": {"k8s-app": "kube-dns"}}
     assert https["ports"] == [{"port": 443, "protocol": "TCP"}]
+    assert redis == {
+        "ports": [{"port": 6380, "protocol": "TCP"}],
+        "to": [{"ipBlock": {"cidr": "10.0.32.0/20"}}],
+    }
     assert pod_identity["ports"] == [{"port": 80, "protocol": "TCP"}]
     assert pod_identity["to"] == [
         {"ipBlock": {"cidr": "169.254.170.23/32"}},
@@ -555,6 +566,8 @@ def test_service_monitor_scrapes_the_service(all_manifests: list[Manifest]) -> N
         ("config.maxPageSize=0", "/config/maxPageSize"),
         ("cursorSecret.value=hunter2", "'value' not allowed"),
         ("extraConfig.GATEWAY_CURSOR_SECRET=hunter2", "GATEWAY_CURSOR_SECRET"),
+        ("extraConfig.GATEWAY_REDIS_URL=redis://u:p@redis:6379", "GATEWAY_REDIS_URL"),
+        ("redis.port=0", "/redis/port"),
         ("extraConfig.LOG_LEVEL=debug", "LOG_LEVEL"),
         ("service.port=70000", "/service/port"),
         ("probes.liveness.successThreshold=2", "'successThreshold' not allowed"),
@@ -628,6 +641,11 @@ def test_notes_warn_about_unsafe_settings(run_helm: RunHelm) -> None:
         run_helm, *REQUIRED, "--set", "ingress.enabled=true", "--set", "config.authMode=none"
     )
     assert "WARNING: config.authMode is none: anyone who reaches the gateway through the " in notes
+
+    assert "redis.existingSecret" not in notes  # one pod
+
+    notes = install_notes(run_helm, *REQUIRED, "--set", "replicaCount=3", *CURSOR_SECRET)
+    assert "NOTE: redis.existingSecret is not set, so each of the pods caches" in notes
 
     notes = install_notes(run_helm, *REQUIRED, "--set", "config.graphiql=true")
     assert "NOTE: config.graphiql is on but config.introspection is off" in notes

@@ -1,6 +1,6 @@
 """The chart's `config` against the gateway's Settings, so that the two cannot drift apart.
 
-Every setting has a `config` key (the cursor secret comes from a Secret instead), typed and
+Every setting has a `config` key (the cursor secret and the Redis URL come from Secrets), typed and
 bounded in values.schema.json like the Settings field; the defaults are the gateway's but for
 a documented production profile; the ConfigMap the chart renders is a configuration the
 gateway accepts; and what the gateway refuses, the chart refuses at install time.
@@ -35,8 +35,9 @@ CONFIG_SCHEMA: dict[str, Any] = SCHEMA["properties"]["config"]
 VALUES: dict[str, Any] = yaml.safe_load((CHART / "values.yaml").read_text())
 FIELDS = Settings.model_fields
 
-# Secret settings: never values, always a Secret's key (cursorSecret.existingSecret).
-SECRET_SETTINGS = {"cursor_secret"}
+# Secret settings: never values, always a Secret's key (cursorSecret.existingSecret and
+# redis.existingSecret: the Redis URL holds its password).
+SECRET_SETTINGS = {"cursor_secret", "redis_url"}
 # Where the chart's defaults differ from the gateway's, on purpose (values.yaml says why).
 PRODUCTION_PROFILE = {"introspection": False, "field_suggestions": False, "graphiql": False}
 # Settings that are strings to the gateway but may be lists in values (joined with commas).
@@ -84,6 +85,8 @@ def settings_from(manifests: list[Manifest], environment: pytest.MonkeyPatch) ->
     for env in container.get("env", []):
         if env["name"] == "GATEWAY_CURSOR_SECRET":
             environment.setenv(env["name"], "a-cursor-secret-from-the-secret")
+        if env["name"] == "GATEWAY_REDIS_URL":
+            environment.setenv(env["name"], "rediss://gateway:from-the-secret@redis:6379/0")
     return Settings()
 
 
@@ -214,7 +217,7 @@ def test_every_value_is_the_gateways_setting(
             assert json.loads(getattr(settings, field)) == value
         else:
             assert getattr(settings, field) == value, field
-    assert settings.cursor_secret is not None
+    assert settings.cursor_secret is not None and settings.redis_url is not None
     check_algorithms(settings.jwt_algorithms)
     parse_networks(settings.trusted_proxies)
     assert parse_rules(settings.authz_policy or "") == {

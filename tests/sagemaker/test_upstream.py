@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -268,3 +270,51 @@ def test_a_refresh_and_a_query_at_the_same_moment_share_one_call() -> None:
     first, second = asyncio.run(both())
     assert first is second
     assert sagemaker.calls == ["describe_auto_ml_job_v2"]
+
+
+class FilledElsewhere:
+    """Flights as with other replicas: while this process waits its turn, another one fills
+    the entry (here: writes it to the shared cache)."""
+
+    def __init__(self, cache: MemoryCache, value: dict[str, Any] | None) -> None:
+        self.cache, self.value, self.keys = cache, value, []
+
+    @asynccontextmanager
+    async def fill(self, key: str) -> AsyncIterator[bool]:
+        self.keys.append(key)
+        if self.value is not None:
+            await self.cache.set(key, self.value, ttl=300, size=10)
+        yield True
+
+
+def shared_upstream(
+    sagemaker: FakeSageMaker, clock: Clock, value: dict[str, Any] | None
+) -> tuple[Upstream, FilledElsewhere]:
+    memory = MemoryCache("sagemaker", max_entries=100, max_bytes=10**6, clock=clock)
+    flights = FilledElsewhere(memory, value)
+    policy = CachePolicy(terminal_ttl=300, active_ttl=5)
+    up = Upstream(sagemaker, memory, policy, flights=flights, clock=clock)  # type: ignore[arg-type]
+    return up, flights
+
+
+def test_an_answer_another_replica_fetched_meanwhile_costs_no_call() -> None:
+    sagemaker, clock = FakeSageMaker(), Clock()
+    completed = {"AutoMLJobName": "job", "AutoMLJobStatus": "Completed"}
+    up, flights = shared_upstream(sagemaker, clock, completed)
+    assert read(up, DESCRIBE) == completed
+    assert sagemaker.calls == [] and len(flights.keys) == 1
+    # Its job's status is learnt as from a call: the job's pages get the finished job's TTL.
+    flights.value = None
+    read(up, CANDIDATES)
+    clock.now += 299
+    read(up, CANDIDATES)
+    assert sagemaker.calls == ["list_candidates_for_auto_ml_job"]
+
+
+def test_without_an_answer_from_elsewhere_the_process_calls_sagemaker_itself() -> None:
+    sagemaker, clock = FakeSageMaker(), Clock()
+    up, flights = shared_upstream(sagemaker, clock, None)
+    assert read(up, DESCRIBE)["AutoMLJobStatus"] == "InProgress"
+    assert read(up, DESCRIBE)["AutoMLJobStatus"] == "InProgress"  # now from the cache
+    assert sagemaker.calls == ["describe_auto_ml_job_v2"]
+    assert len(flights.keys) == 1
