@@ -10,8 +10,8 @@ Throttling and an unreachable SageMaker slow the poller down (the interval doubl
 ``max_backoff``); subscribers only see the next read later. Any other error (the job was
 deleted) ends every subscription to that job with that error.
 
-Subscriptions reach pollers only through :class:`JobFeeds`, so a fleet can put one elected
-poller per job behind the same two methods (e.g. Redis pub/sub with a leader lease).
+Subscriptions reach pollers only through :class:`JobFeeds`: with Redis, one elected poller
+per job serves the whole fleet behind the same two methods (:mod:`gateway.shared.live`).
 """
 
 from __future__ import annotations
@@ -102,7 +102,9 @@ class JobFeeds(Protocol):
 
 
 @dataclass(slots=True)
-class _Poller:
+class Poller:
+    """The state of one watched job in this process: its task, feeds and latest read."""
+
     task: asyncio.Task[None] | None = None
     watchers: int = 0  # feeds, and watchers still waiting for the first read
     feeds: list[Feed] = field(default_factory=list)
@@ -128,7 +130,7 @@ class LiveJobs:
         self._max_backoff = max(interval, 60.0) if max_backoff is None else max_backoff
         self._sleep = sleep
         self._now = now
-        self._pollers: dict[str, _Poller] = {}
+        self._pollers: dict[str, Poller] = {}
         self._closed = False
 
     @property
@@ -142,7 +144,7 @@ class LiveJobs:
             raise ShuttingDown(RESTARTING)
         poller = self._pollers.get(job_name)
         if poller is None:
-            poller = self._pollers[job_name] = _Poller()
+            poller = self._pollers[job_name] = Poller()
             poller.task = asyncio.create_task(self._poll(job_name, poller))
             LIVE_POLLERS.inc()
         poller.watchers += 1
@@ -174,7 +176,7 @@ class LiveJobs:
                 feed._put(ShuttingDown(RESTARTING))
             await self._stop(job_name, poller)
 
-    async def _stop(self, job_name: str, poller: _Poller) -> None:
+    async def _stop(self, job_name: str, poller: Poller) -> None:
         if self._pollers.get(job_name) is poller:
             del self._pollers[job_name]
             LIVE_POLLERS.dec()
@@ -184,22 +186,9 @@ class LiveJobs:
             with suppress(asyncio.CancelledError):
                 await task
 
-    async def _poll(self, job_name: str, poller: _Poller) -> None:
-        delay = 0.0
+    async def _poll(self, job_name: str, poller: Poller) -> None:
         try:
-            while True:
-                if delay:
-                    await self._sleep(delay)
-                try:
-                    snapshot = await self._reader(job_name)
-                except (Throttled, UpstreamUnavailable) as error:
-                    delay = min(max(delay, self._interval) * 2, self._max_backoff)
-                    logger.warning("Polling job %s: %s; next read in %g s", job_name, error, delay)
-                    continue
-                delay = self._interval
-                self._publish(poller, snapshot)
-                if is_finished(snapshot):
-                    return
+            await self._follow(job_name, poller)
         except GatewayError as error:
             poller.error = error
             for feed in poller.feeds:
@@ -217,13 +206,41 @@ class LiveJobs:
                 del self._pollers[job_name]
                 LIVE_POLLERS.dec()
 
-    def _publish(self, poller: _Poller, snapshot: JobCandidates) -> None:
+    async def _follow(self, job_name: str, poller: Poller) -> None:
+        """Reads the job every interval until it finishes and hands each read to the feeds."""
+        delay = 0.0
+        while True:
+            snapshot, delay = await self._attempt(job_name, delay)
+            if snapshot is not None:
+                self._publish(poller, snapshot)
+                if is_finished(snapshot):
+                    return
+
+    async def _attempt(self, job_name: str, delay: float) -> tuple[JobCandidates | None, float]:
+        """After ``delay`` seconds, one read of the job and the delay before the next: the
+        interval, or (None and) a longer one when SageMaker throttled or did not answer."""
+        if delay:
+            await self._sleep(delay)
+        try:
+            return await self._reader(job_name), self._interval
+        except (Throttled, UpstreamUnavailable) as error:
+            delay = min(max(delay, self._interval) * 2, self._max_backoff)
+            logger.warning("Polling job %s: %s; next read in %g s", job_name, error, delay)
+            return None, delay
+
+    def _publish(self, poller: Poller, snapshot: JobCandidates) -> None:
+        """Hands ``snapshot`` to the feeds with the changes since the previous one."""
+        previous = poller.snapshot
+        found = () if previous is None else tuple(changes(previous, snapshot, self._now()))
+        self._advance(poller, snapshot, found)
+
+    def _advance(self, poller: Poller, snapshot: JobCandidates, found: tuple[Change, ...]) -> None:
+        """Makes ``snapshot`` the job's latest read; the first one is the feeds' baseline,
+        later ones reach every feed with ``found``, when something changed."""
         previous, poller.snapshot = poller.snapshot, snapshot
         if previous is None:
             poller.ready.set()
-            return
-        found = tuple(changes(previous, snapshot, self._now()))
-        if found:
+        elif found:
             update = Update(snapshot, found)
             for feed in poller.feeds:
                 feed._put(update)
