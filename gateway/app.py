@@ -40,7 +40,7 @@ from gateway.rate_limits import MemoryTokenBuckets, TokenBuckets
 from gateway.results import ResultCache
 from gateway.sagemaker.client import StaticCredentials, open_sagemaker
 from gateway.sagemaker.cursors import CursorCodec
-from gateway.sagemaker.live import LiveJobs, fresh_reader
+from gateway.sagemaker.live import LiveJobs, Reader, fresh_reader
 from gateway.sagemaker.readiness import Readiness
 from gateway.sagemaker.reports import open_report_links
 from gateway.sagemaker.upstream import CachePolicy, Upstream
@@ -50,6 +50,7 @@ from gateway.settings import Settings
 from gateway.shared.cache import RedisCache, TieredCache
 from gateway.shared.connection import RedisConnection
 from gateway.shared.flights import RedisFlights
+from gateway.shared.live import FleetLiveJobs
 from gateway.tracing import (
     gateway_tracer,
     http_spans,
@@ -158,6 +159,13 @@ def flights(settings: Settings, redis: RedisConnection | None) -> Flights:
         return LocalFlights()
     wait = settings.sagemaker_connect_timeout_seconds + settings.sagemaker_read_timeout_seconds
     return RedisFlights(redis, wait_seconds=wait)
+
+
+def live_jobs(settings: Settings, reader: Reader, redis: RedisConnection | None) -> LiveJobs:
+    """The pollers of watched jobs: this process's own, or one per job for the whole fleet."""
+    if redis is None:
+        return LiveJobs(reader, interval=settings.live_poll_seconds)
+    return FleetLiveJobs(reader, redis, interval=settings.live_poll_seconds)
 
 
 def cache_policy(settings: Settings) -> CachePolicy:
@@ -309,8 +317,8 @@ def create_app(
                     flights=flights(settings, redis),
                 )
                 app.state.upstream = upstream
-                live = app.state.live = LiveJobs(
-                    fresh_reader(upstream, settings, cursors), interval=settings.live_poll_seconds
+                live = app.state.live = live_jobs(
+                    settings, fresh_reader(upstream, settings, cursors), redis
                 )
                 closing: list[asyncio.Task[None]] = []  # held, so the task is not collected
                 restore_signals = on_termination(
