@@ -112,6 +112,15 @@ class Autopilot:
         self._check_access(name)
         return await self._read("describe_auto_ml_job_v2", {"AutoMLJobName": name})
 
+    def known_job(self, description: AWS) -> None:
+        """Answers this request's reads of the job with ``description``, a poller's read (on
+        a fleet, perhaps another replica's): the fields of a subscription's message then agree
+        with the read it is about, whatever this process's cache holds."""
+        name = description.get("AutoMLJobName")
+        if isinstance(name, str):
+            read = Read.of("describe_auto_ml_job_v2", {"AutoMLJobName": name})
+            self._reads.prime(read, Answer(description, 0.0))
+
     async def candidate(self, job_name: str, candidate_name: str) -> AWS:
         """One candidate by job and name; ``NOT_FOUND`` when there is none."""
         check_job_name(job_name)

@@ -126,7 +126,8 @@ class Subscription:
             while True:
                 update = await _next(live, feed)
                 for change in update.changes:
-                    info.context.autopilot = live.renew()
+                    autopilot = info.context.autopilot = live.renew()
+                    autopilot.known_job(change.job)
                     yield CandidateEvent.of(change, job_name)
                 if is_finished(update.snapshot):
                     return
@@ -156,6 +157,7 @@ class Subscription:
             snapshot, shown = feed.baseline, None
             while True:
                 autopilot = info.context.autopilot = live.renew()
+                autopilot.known_job(snapshot.description)
                 board = autopilot.leaderboard(
                     [snapshot],
                     orders=orders,
