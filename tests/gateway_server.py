@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.sagemaker.client import StaticCredentials
@@ -23,7 +24,14 @@ def running_gateway(settings: Settings, **app_options: Any) -> Iterator[str]:
 
     ``app_options`` go to :func:`gateway.app.create_app`.
     """
-    app = create_app(settings, credentials=TEST_CREDENTIALS, **app_options)
+    with serving(create_app(settings, credentials=TEST_CREDENTIALS, **app_options)) as url:
+        yield url
+
+
+@contextmanager
+def serving(app: Starlette) -> Iterator[str]:
+    """Serve ``app`` (a gateway the test holds, to look into its state) until the block ends;
+    yields its base URL."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
