@@ -203,7 +203,7 @@ class Settings(BaseSettings):
         15.0,
         gt=0,
         description="How often a job that subscriptions watch is read from SageMaker (once per "
-        "process, however many subscribers).",
+        "process, however many subscribers; once for the fleet with a Redis URL).",
     )
     subscriptions_per_connection: int = Field(
         20, ge=1, description="Most subscriptions at once on one WebSocket connection."
