@@ -2,6 +2,6 @@
 
 connection.py (timeouts, the breaker, versioned keys), codec.py (values as JSON, never
 pickle), cache.py (the shared caches), flights.py (single-flight across replicas), live.py
-(one poller per watched job for the fleet), and the primitives other features build on:
-lease.py, channel.py, counter.py.
+(one poller per watched job for the fleet), listener.py (one pub/sub connection per process),
+and the primitives other features build on: lease.py, channel.py, counter.py.
 """

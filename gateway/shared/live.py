@@ -36,9 +36,9 @@ from gateway.sagemaker.changes import Change, ChangeKind, changes, is_finished
 from gateway.sagemaker.leaderboards import JobCandidates
 from gateway.sagemaker.live import LiveJobs, Poller, Reader
 from gateway.shared import codec
-from gateway.shared.channel import Channel, Subscription
 from gateway.shared.connection import RedisConnection, RedisUnavailable
 from gateway.shared.lease import Lease
+from gateway.shared.listener import Inbox, Listener
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class _Watch:
 
     job_name: str
     lease: Lease
-    channel: Channel
+    channel: str  # its name, as Channel and Listener know it
     state_key: str
     leading: bool = False
     version: str | None = None  # of the read the feeds have, when the fleet shared it
@@ -139,6 +139,11 @@ class FleetLiveJobs(LiveJobs):
         self._lease_ms = max(1, int(self._lease_seconds * 1000))
         self._round_script: Any = connection.client.register_script(_ROUND)
         self._watches: dict[str, _Watch] = {}
+        self._listener = Listener(connection)
+
+    async def close(self) -> None:
+        await super().close()
+        await self._listener.close()
 
     @property
     def leading(self) -> list[str]:
@@ -149,7 +154,7 @@ class FleetLiveJobs(LiveJobs):
         watch = _Watch(
             job_name,
             Lease(self._connection, f"live\x00{job_name}", ttl=self._lease_seconds),
-            Channel(self._connection, f"live:{job_name}"),
+            f"live:{job_name}",
             self._connection.key("live", job_name),
         )
         self._watches[job_name] = watch
@@ -168,7 +173,7 @@ class FleetLiveJobs(LiveJobs):
         """Leads or follows until the job finishes (True) or Redis fails (False)."""
         try:
             # subscribed before reading the latest read: no message falls between the two
-            async with watch.channel.subscribe() as messages:
+            async with self._listener.subscribe(watch.channel) as messages:
                 _set_leading(watch, await watch.lease.acquire())
                 await self._catch_up(watch, poller)
                 delay = 0.0
@@ -220,7 +225,7 @@ class FleetLiveJobs(LiveJobs):
             watch.lease.token,
             self._lease_ms,
             self._lease_ms * STATE_LEASES,
-            watch.channel.name,
+            self._connection.channel(watch.channel),
             message or b"",
         ]
         held = await self._connection.run(
@@ -231,7 +236,7 @@ class FleetLiveJobs(LiveJobs):
         return bool(held)
 
     async def _wait_leading(
-        self, watch: _Watch, poller: Poller, messages: Subscription, seconds: float
+        self, watch: _Watch, poller: Poller, messages: Inbox, seconds: float
     ) -> bool:
         """Waits ``seconds`` as the leader, renewing the lease every interval (a backoff can
         be longer than the lease); False when the lease was lost."""
@@ -242,17 +247,11 @@ class FleetLiveJobs(LiveJobs):
                 return False
         return True
 
-    async def _listen(
-        self, watch: _Watch, poller: Poller, messages: Subscription, seconds: float
-    ) -> None:
+    async def _listen(self, watch: _Watch, poller: Poller, messages: Inbox, seconds: float) -> None:
         """Applies the messages that come within ``seconds``, until the job finishes."""
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0 and not _finished(poller):
-            try:
-                data = await messages.next(wait_seconds=left)
-            except codec.UndecodableValue as error:
-                logger.warning("Skipping a message about job %s: %s", watch.job_name, error)
-                continue
+            data = await messages.next(wait_seconds=left)
             if data is None:
                 return
             self._apply(watch, poller, data)

@@ -209,3 +209,35 @@ async def test_without_redis_every_replica_polls_by_itself_and_rejoins_when_it_i
     check_complete(second, 12)
     assert without_times(first) == without_times(second)
     assert rejoined
+
+
+async def test_each_replica_listens_for_all_its_jobs_on_one_connection(
+    redis_server: RedisServer,
+) -> None:
+    timeline = Timeline(size=3, step=0.1)
+    names = [f"{JOB}-{n}" for n in range(5)]
+
+    async def read(job_name: str) -> JobCandidates:
+        return timeline.now()
+
+    async with AsyncExitStack() as stack:
+        fleet = []
+        for _ in range(2):
+            connection = RedisConnection.from_url(redis_server.url, key_prefix="test", timeout=1.0)
+            stack.push_async_callback(connection.close)
+            fleet.append(FleetLiveJobs(read, connection, interval=INTERVAL))
+            stack.push_async_callback(fleet[-1].close)
+        feeds = [
+            await stack.enter_async_context(live.watch(name)) for live in fleet for name in names
+        ]
+        listening = redis_server.client().client_list(_type="pubsub")
+        counts = []
+        for feed in feeds:
+            snapshot, count = feed.baseline, 0
+            while not is_finished(snapshot):
+                update = await feed.next()
+                snapshot, count = update.snapshot, count + len(update.changes)
+            counts.append(count)
+    assert len(listening) == 2, listening
+    assert sum(len(live.leading) for live in fleet) == 0
+    assert counts == [counts[0]] * 10 and counts[0] >= 7  # 3 ADDED, 3 completed, the job's end
