@@ -14,15 +14,18 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from gateway.sagemaker.leaderboards import JobCandidates
 from gateway.sagemaker.metrics import upstream_calls
 from gateway.settings import Settings
 from gateway.shared.channel import Channel
 from gateway.shared.connection import RedisConnection
 from gateway.shared.counter import WindowCounter
 from gateway.shared.lease import Lease
+from gateway.shared.live import FleetLiveJobs
 from tests.fleet.gateways import LEADERBOARD, fleet, redis_commands
 from tests.fleet.redis_server import RedisServer
 from tests.gateway_server import GraphQLClient, running_gateway
+from tests.sagemaker.live_data import JOB, candidate, read
 
 
 @pytest.fixture
@@ -129,4 +132,17 @@ async def test_the_documented_acl_user_is_all_the_gateway_needs(
     async with channel.subscribe() as subscription:
         assert await channel.publish({"n": 1}) == 1
         assert await subscription.next(wait_seconds=1) == {"n": 1}
+
+    # The fleet's pollers: the lease, the script that stores and publishes, the messages.
+    async def job(name: str) -> JobCandidates:
+        return read(candidate(1))
+
+    errors = redis_commands("error")
+    leader, follower = (FleetLiveJobs(job, connection, interval=0.05) for _ in range(2))
+    async with leader.watch(JOB) as leading, follower.watch(JOB) as following:
+        assert leader.leading == [JOB] and follower.leading == []
+        assert following.baseline == leading.baseline
+    await leader.close()
+    await follower.close()
+    assert redis_commands("error") == errors
     await connection.close()
