@@ -12,8 +12,9 @@ from. A replica that holds that previous version passes the leader's changes on 
 delivers at most once) or just started diffs its own last read against the message's
 (:func:`~gateway.sagemaker.changes.changes`), so its subscribers still get every change once,
 in order. A read older than the replica's own is skipped. A replica that starts watching
-takes the stored read as its baseline. Followers try the lease every lease period: a leader
-that died (or stopped watching) is replaced within about two.
+takes the stored read as its baseline. Followers try the lease every poll interval (one
+command): a leader that stops watching is replaced within an interval, one that died within
+the lease's TTL and an interval.
 
 Redis unavailable (the breaker open, a lost connection): the replica polls the job itself, as
 one process would, and joins the fleet again once Redis answers. Subscribers never fail
@@ -179,7 +180,7 @@ class FleetLiveJobs(LiveJobs):
                 delay = 0.0
                 while not _finished(poller):
                     if not watch.leading:
-                        await self._listen(watch, poller, messages, self._lease_seconds)
+                        await self._listen(watch, poller, messages, self._interval)
                         if not _finished(poller) and await watch.lease.acquire():
                             _set_leading(watch, True)
                             delay = 0.0
