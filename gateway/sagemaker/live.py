@@ -210,6 +210,8 @@ class LiveJobs:
         """Reads the job every interval until it finishes and hands each read to the feeds."""
         delay = 0.0
         while True:
+            if delay:
+                await self._sleep(delay)
             snapshot, delay = await self._attempt(job_name, delay)
             if snapshot is not None:
                 self._publish(poller, snapshot)
@@ -217,10 +219,8 @@ class LiveJobs:
                     return
 
     async def _attempt(self, job_name: str, delay: float) -> tuple[JobCandidates | None, float]:
-        """After ``delay`` seconds, one read of the job and the delay before the next: the
-        interval, or (None and) a longer one when SageMaker throttled or did not answer."""
-        if delay:
-            await self._sleep(delay)
+        """One read of the job and the delay before the next: the interval, or (None and)
+        twice ``delay``, the last one, when SageMaker throttled or did not answer."""
         try:
             return await self._reader(job_name), self._interval
         except (Throttled, UpstreamUnavailable) as error:

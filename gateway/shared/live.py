@@ -187,7 +187,7 @@ class FleetLiveJobs(LiveJobs):
                             await self._catch_up(watch, poller)
                     elif await self._wait_leading(watch, poller, messages, delay):
                         if not _finished(poller):
-                            delay = await self._lead(watch, poller)
+                            delay = await self._lead(watch, poller, delay)
                     else:
                         _set_leading(watch, False)
                 return True
@@ -200,9 +200,9 @@ class FleetLiveJobs(LiveJobs):
             )
             return False
 
-    async def _lead(self, watch: _Watch, poller: Poller) -> float:
-        """One read as the leader; the delay before the next."""
-        snapshot, delay = await self._attempt(watch.job_name, 0.0)
+    async def _lead(self, watch: _Watch, poller: Poller, delay: float) -> float:
+        """One read as the leader, ``delay`` after the last; the delay before the next."""
+        snapshot, delay = await self._attempt(watch.job_name, delay)
         if snapshot is None:
             await self._renew(watch, None)
             return delay
@@ -289,6 +289,8 @@ class FleetLiveJobs(LiveJobs):
         watch.version = None
         delay = 0.0 if poller.snapshot is None else self._interval
         while True:
+            if delay:
+                await self._sleep(delay)
             snapshot, delay = await self._attempt(watch.job_name, delay)
             if snapshot is not None:
                 self._publish(poller, snapshot)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from gateway.errors import Throttled
 from gateway.sagemaker.changes import is_finished
 from gateway.sagemaker.leaderboards import JobCandidates
 from gateway.shared.channel import Channel
@@ -66,11 +67,16 @@ class Replica:
         self.reads_at: list[float] = []
         self.thawed = asyncio.Event()
         self.thawed.set()
+        self.throttling = False
+        self.throttled = 0
         self.jobs = FleetLiveJobs(self.read, connection, interval=INTERVAL)
 
     async def read(self, job_name: str) -> JobCandidates:
         assert job_name == JOB
         await self.thawed.wait()
+        if self.throttling:
+            self.throttled += 1
+            raise Throttled("Rate exceeded")
         self.reads += 1
         self.reads_at.append(time.monotonic())
         return self.timeline.now()
@@ -187,6 +193,25 @@ async def test_a_frozen_leader_is_replaced_and_its_late_read_publishes_nothing(
     assert published == [leader] * published.count(leader) + [successor] * published.count(
         successor
     )
+
+
+async def test_a_throttled_leader_backs_off_keeps_its_lease_and_loses_nothing(
+    redis_server: RedisServer,
+) -> None:
+    timeline = Timeline(size=6, step=0.12)
+    async with replicas(redis_server.url, timeline, 2) as (first, second):
+        history_first = asyncio.ensure_future(first.history())
+        await until(lambda: first.jobs.leading == [JOB])
+        history_second = asyncio.ensure_future(second.history())
+        await asyncio.sleep(0.1)
+        first.throttling = True
+        await asyncio.sleep(0.6)  # reads at 0.1, 0.2 and 0.4 s: twice the delay each time
+        first.throttling = False
+        histories = await asyncio.gather(history_first, history_second)
+    assert 2 <= first.throttled <= 4, first.throttled
+    assert second.reads == 0  # the leader kept its lease through the backoff
+    check_complete(histories[0], 6)
+    assert histories[1] == histories[0]
 
 
 @pytest.mark.slow
