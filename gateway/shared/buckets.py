@@ -28,6 +28,9 @@ GRACE_MILLISECONDS = 1000
 # Returns the seconds until a token is there: "0" when one was taken. Numbers travel as
 # strings of 17 significant digits: Redis would truncate a float returned by a script.
 _TAKE = """
+if redis.replicate_commands then
+  redis.replicate_commands()  -- Redis 3.2 to 4 only: a write after TIME replicates its effect
+end
 local rate = tonumber(ARGV[1]) / 60
 local burst = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])

@@ -15,14 +15,7 @@ from gateway.rate_limits import MemoryTokenBuckets
 from gateway.shared.buckets import GRACE_MILLISECONDS, RedisTokenBuckets
 from gateway.shared.connection import RedisConnection
 from tests.fleet.redis_server import RedisServer, free_port
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.test_rate_limits import Clock
 
 
 class NoFallback:
