@@ -72,7 +72,7 @@ async def test_replicas_take_from_one_bucket_on_redis_time(
     """Two replicas' buckets, each with its own connection, on Redis's clock: 3 at once in all,
     not 3 each, even when they take at the same moment."""
     other = RedisConnection.from_url(redis_server.url, key_prefix="test", timeout=1.0)
-    replicas = [RedisTokenBuckets(connection), RedisTokenBuckets(other)]
+    replicas = [RedisTokenBuckets(c, fallback=NoFallback()) for c in (connection, other)]
     waits = await asyncio.gather(
         *(replicas[n % 2].take("caller", per_minute=60, burst=3) for n in range(8))
     )
@@ -85,7 +85,7 @@ async def test_replicas_take_from_one_bucket_on_redis_time(
 async def test_an_idle_bucket_expires_once_it_would_be_full_again(
     connection: RedisConnection,
 ) -> None:
-    buckets = RedisTokenBuckets(connection)
+    buckets = RedisTokenBuckets(connection, fallback=NoFallback())
     for _ in range(2):
         await buckets.take("caller", per_minute=60, burst=3)  # one token left: 2 s to full
     key = connection.key("bucket", "caller")
