@@ -1,6 +1,7 @@
 """What the replicas of a fleet share through Redis (``GATEWAY_REDIS_URL``).
 
 connection.py (timeouts, the breaker, versioned keys), codec.py (values as JSON, never
-pickle), cache.py (the shared caches), flights.py (single-flight across replicas), and the
-primitives other features build on: lease.py, channel.py, counter.py.
+pickle), cache.py (the shared caches), flights.py (single-flight across replicas),
+buckets.py (the per-caller limits), and the primitives other features build on: lease.py,
+channel.py, counter.py.
 """
