@@ -67,6 +67,7 @@ READ: ContextVar[Operation | list[Operation] | None] = ContextVar("read", defaul
 SECONDS_VALID = "gateway.seconds_valid"  # the scope's key for how long the answer is valid
 PERSISTED_PARAMETERS = ("extensions", *DOCUMENT_ID_MEMBERS)
 DO_NOT_STORE = {"cache-control": NO_STORE}
+NO_STORE_HEADER = (b"cache-control", NO_STORE.encode())
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -139,12 +140,16 @@ class GraphQLView(GraphQL[Context, None]):
         finally:
             self.connection_limits.release(caller.subject)
 
+    def _streamed(self, scope: Scope) -> bool:
+        """Whether the request asks for a stream transport (SSE, multipart) by its ``Accept``."""
+        accept = header(scope, b"accept") or ""
+        lowered = accept.lower()
+        if "event-stream" not in lowered and "multipart" not in lowered:
+            return False  # what a stream transport's Accept holds, checked first: it is cheap
+        return self._get_stream_transport_from_headers({"accept": accept}) is not None
+
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         costed = cost_requested(scope, always=self._settings.cost_extension)
-        usage = Usage(caller_key(scope))
-        current_usage.set(usage)
-        if costed:  # answered by Strawberry, whose result carries the cost
-            scope.setdefault("state", {})["cost"] = usage
         try:
             method = scope["method"]
             if method == "POST":
@@ -160,6 +165,10 @@ class GraphQLView(GraphQL[Context, None]):
                 and await self._send_stored(scope, read, send)
             ):
                 return
+            usage = Usage(caller_key(scope))
+            current_usage.set(usage)
+            if costed:  # answered by Strawberry, whose result carries the cost
+                scope.setdefault("state", {})["cost"] = usage
             reading = READ.set(read)
             try:
                 response = await self.run(Request(scope, receive))
@@ -203,9 +212,7 @@ class GraphQLView(GraphQL[Context, None]):
         """Sends the stored answer to an operation answered recently, if any: no Strawberry
         and no GraphQL work, the cheapest answer this gateway gives (a 304 to a GET whose
         client holds it already)."""
-        if self._stream_transport_map and self._get_stream_transport_from_headers(
-            Request(scope).headers
-        ):
+        if self._streamed(scope):
             return False
         results: ResultCache = scope["app"].state.results
         key = operation_key(
@@ -216,7 +223,7 @@ class GraphQLView(GraphQL[Context, None]):
             return False
         self._succeeded(operation.operation_name)
         if scope["method"] != "GET":
-            await self._send(send, 200, [(b"cache-control", NO_STORE.encode())], stored.body)
+            await self._send(send, 200, [NO_STORE_HEADER], stored.body)
             return True
         tag = entity_tag(stored.body)
         headers = [(k.encode(), v.encode()) for k, v in validity(tag, stored.seconds_left).items()]
