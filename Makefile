@@ -87,10 +87,12 @@ clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules gateway/graphiql/vendor
 
 ## Benchmark: local SageMaker and gateways as processes on loopback (see bench/run.py), then
-## three gateways sharing one redis-server (bench/fleet.py).
+## three gateways sharing one redis-server (bench/fleet.py), then subscribers to running jobs
+## (bench/live.py).
 bench: $(INSTALLED) system-packages
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.fleet
+	$(BIN)/python -m bench.live
 
 ## Soak: 10 minutes at 50 concurrent clients, then SIGTERM under load (see bench/soak.py).
 soak: $(INSTALLED)

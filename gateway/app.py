@@ -47,6 +47,7 @@ from gateway.sagemaker.upstream import CachePolicy, Upstream
 from gateway.sagemaker.usage import CallBudget
 from gateway.schema import build_schema
 from gateway.settings import Settings
+from gateway.shared.buckets import RedisTokenBuckets
 from gateway.shared.cache import RedisCache, TieredCache
 from gateway.shared.connection import RedisConnection
 from gateway.shared.flights import RedisFlights
@@ -174,9 +175,12 @@ def cache_policy(settings: Settings) -> CachePolicy:
     )
 
 
-def token_buckets(settings: Settings) -> TokenBuckets:
-    """The buckets of the per-caller limits: this process's own."""
-    return MemoryTokenBuckets()
+def token_buckets(redis: RedisConnection | None) -> TokenBuckets:
+    """The buckets of the per-caller limits: the fleet's, in Redis, when it shares one (then
+    this process's own only while Redis is unavailable), else this process's."""
+    if redis is None:
+        return MemoryTokenBuckets()
+    return RedisTokenBuckets(redis)
 
 
 def call_budget(settings: Settings, buckets: TokenBuckets) -> CallBudget | None:
@@ -293,7 +297,10 @@ def create_app(
     """
     authenticator, policy = authentication(settings)
     trusted = trusted_documents(settings)
-    buckets = token_buckets(settings)
+    # Created here, connected by the lifespan: the rate limit's middleware holds the buckets
+    # from the start, and a connection opens at its first command anyway.
+    redis = redis_connection(settings)
+    buckets = token_buckets(redis)
     tracer = gateway_tracer(tracer_provider)
     cursors = cursor_codec(settings)
 
@@ -304,7 +311,6 @@ def create_app(
                 open_sagemaker(settings, credentials) as sagemaker,
                 open_report_links(settings, credentials) as reports,
             ):
-                redis = redis_connection(settings)
                 if redis is not None:
                     await redis.connect()
                 app.state.redis = redis

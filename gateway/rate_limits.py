@@ -2,8 +2,9 @@
 
 Two limits use them: requests per caller (the HTTP layer's 429) and SageMaker calls per caller
 (SageMaker's own limits are per account, so one caller's script must not spend everyone's).
-:class:`MemoryTokenBuckets` keeps the buckets in this process; a backend shared by replicas
-(e.g. Redis) implements the same one method, so that the fleet shares one bucket per caller.
+:class:`MemoryTokenBuckets` keeps the buckets in this process;
+:class:`~gateway.shared.buckets.RedisTokenBuckets` implements the same one method in Redis, so
+that the fleet shares one bucket per caller.
 """
 
 from __future__ import annotations

@@ -43,6 +43,9 @@ class StoredResult:
     seconds_left: float
     """How long the result stays valid: what HTTP caches may keep it for."""
 
+    def execution_result(self) -> ExecutionResult:
+        return ExecutionResult(data=orjson.loads(self.body)["data"], errors=None)
+
 
 class ResultCache:
     def __init__(

@@ -114,7 +114,7 @@ class Settings(BaseSettings):
         None,
         description="Redis (or Valkey, ElastiCache without cluster mode) shared by the replicas: "
         "`redis://` or `rediss://` (TLS), with an ACL user and password "
-        "(`rediss://user:password@host:6379/0`). Unset: each process caches alone.",
+        "(`rediss://user:password@host:6379/0`). Unset: each process caches and limits alone.",
     )
     redis_key_prefix: str = Field(
         "autopilot-gateway",

@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import orjson
+from cross_web import HTTPException
 from starlette.types import Send
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from gateway.observability import request_id
+
+NO_OPERATION = (
+    "The request has no operation: send the GraphQL document as `query`, or a persisted "
+    "document's id as `documentId`."
+)
 
 
 class RequestError(Exception):
@@ -33,3 +42,20 @@ async def send_error(
     raw += [(name.encode(), value.encode()) for name, value in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+def plain_reason(error: HTTPException, operation: GraphQLRequestData) -> str:
+    """Why Strawberry would not run an operation, saying what to change."""
+    cause = error.__cause__
+    if isinstance(cause, CannotGetOperationTypeError):
+        if operation.operation_name is not None:
+            return (
+                f"The document has no operation named {operation.operation_name!r}: "
+                "`operationName` must be the name of one of its operations."
+            )
+        return "The document has no operation to run, only fragments: add a query."
+    if isinstance(cause, InvalidOperationTypeError):
+        return f"A {cause.operation_type.value} cannot be sent with GET: send it as a JSON POST."
+    if isinstance(cause, MissingQueryError):
+        return NO_OPERATION
+    return error.reason

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from starlette.types import Message, Receive
+from strawberry.http import GraphQLRequestData
 
 from gateway.http.errors import RequestError
 
@@ -183,3 +185,32 @@ def operation_from_query_params(params: Mapping[str, str]) -> Operation:
             )
         payload[name] = value
     return operation_from(payload, "The `{name}` query parameter")
+
+
+async def buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The request's body, and a ``receive`` that hands the same messages out again (then
+    the server's own), so Strawberry reads the body as if nobody had."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+    pending = iter(messages)
+
+    async def replay() -> Message:
+        message = next(pending, None)
+        return message if message is not None else await receive()
+
+    return body, replay
+
+
+def request_data(operation: Operation, protocol: Any = "http") -> GraphQLRequestData:
+    return GraphQLRequestData(
+        query=operation.query,
+        variables=operation.variables,
+        operation_name=operation.operation_name,
+        extensions=operation.extensions,
+        protocol=protocol,
+    )

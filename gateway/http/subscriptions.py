@@ -27,11 +27,17 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     SubscribeMessage,
 )
 
-from gateway.auth import AuthError, AuthUnavailable
+from gateway.auth import AuthError, AuthUnavailable, Caller
 from gateway.observability import new_request_id, request_id
 from gateway.schema.context import Context
 
 MAX_REASON_BYTES = 123  # a WebSocket close frame's reason
+
+
+def expiry(caller: Caller, leeway: float) -> float | None:
+    """When the caller's token stops being accepted (Unix time), if it expires."""
+    exp = caller.claims.get("exp")
+    return float(exp) + leeway if isinstance(exp, int | float) else None
 
 
 class ConnectionRefused(Exception):

@@ -9,7 +9,6 @@ Subscriptions run over graphql-transport-ws and SSE (see :mod:`gateway.http.subs
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -17,14 +16,12 @@ from prometheus_client import Counter
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response, StreamingResponse
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -33,13 +30,15 @@ from gateway.access import ALL_JOBS, NO_JOBS, JobAccess
 from gateway.auth import ANONYMOUS, Authenticator, AuthError, Caller, Policy
 from gateway.http.caching import NO_STORE, entity_tag, matches, validity
 from gateway.http.cost import cost_requested, with_cost
-from gateway.http.errors import RequestError, send_error
+from gateway.http.errors import NO_OPERATION, RequestError, plain_reason, send_error
 from gateway.http.headers import header
 from gateway.http.operations import (
     DOCUMENT_ID_MEMBERS,
     Operation,
+    buffered,
     operation_from_query_params,
     operations_from_body,
+    request_data,
 )
 from gateway.http.persisted import PersistedOperations
 from gateway.http.rate_limit import caller_key
@@ -49,9 +48,10 @@ from gateway.http.subscriptions import (
     TextFrames,
     TransportWSHandler,
     connection_headers,
+    expiry,
 )
 from gateway.observability import GRAPHQL_OPERATIONS, caller_id
-from gateway.results import ResultCache, StoredResult, operation_key
+from gateway.results import ResultCache, operation_key
 from gateway.sagemaker.autopilot import Autopilot
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.upstream import Upstream
@@ -65,47 +65,9 @@ MAX_COUNTED_NAMES = 1024  # operation names whose success counter is kept at han
 READ: ContextVar[Operation | list[Operation] | None] = ContextVar("read", default=None)
 """What the view read from the request it is answering, for Strawberry."""
 SECONDS_VALID = "gateway.seconds_valid"  # the scope's key for how long the answer is valid
-NO_OPERATION = (
-    "The request has no operation: send the GraphQL document as `query`, or a persisted "
-    "document's id as `documentId`."
-)
 PERSISTED_PARAMETERS = ("extensions", *DOCUMENT_ID_MEMBERS)
 DO_NOT_STORE = {"cache-control": NO_STORE}
-
-
-async def buffered(receive: Receive) -> tuple[bytes, Receive]:
-    """The request's body, and a ``receive`` that hands the same messages out again (then
-    the server's own), so Strawberry reads the body as if nobody had."""
-    messages: list[Message] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            break
-    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
-    pending = iter(messages)
-
-    async def replay() -> Message:
-        message = next(pending, None)
-        return message if message is not None else await receive()
-
-    return body, replay
-
-
-def request_data(operation: Operation, protocol: Any = "http") -> GraphQLRequestData:
-    return GraphQLRequestData(
-        query=operation.query,
-        variables=operation.variables,
-        operation_name=operation.operation_name,
-        extensions=operation.extensions,
-        protocol=protocol,
-    )
-
-
-def expiry(caller: Caller, leeway: float) -> float | None:
-    """When the caller's token stops being accepted (Unix time), if it expires."""
-    exp = caller.claims.get("exp")
-    return float(exp) + leeway if isinstance(exp, int | float) else None
+NO_STORE_HEADER = (b"cache-control", NO_STORE.encode())
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -178,12 +140,16 @@ class GraphQLView(GraphQL[Context, None]):
         finally:
             self.connection_limits.release(caller.subject)
 
+    def _streamed(self, scope: Scope) -> bool:
+        """Whether the request asks for a stream transport (SSE, multipart) by its ``Accept``."""
+        accept = header(scope, b"accept") or ""
+        lowered = accept.lower()
+        if "event-stream" not in lowered and "multipart" not in lowered:
+            return False  # what a stream transport's Accept holds, checked first: it is cheap
+        return self._get_stream_transport_from_headers({"accept": accept}) is not None
+
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         costed = cost_requested(scope, always=self._settings.cost_extension)
-        usage = Usage(caller_key(scope))
-        current_usage.set(usage)
-        if costed:  # answered by Strawberry, whose result carries the cost
-            scope.setdefault("state", {})["cost"] = usage
         try:
             method = scope["method"]
             if method == "POST":
@@ -199,6 +165,10 @@ class GraphQLView(GraphQL[Context, None]):
                 and await self._send_stored(scope, read, send)
             ):
                 return
+            usage = Usage(caller_key(scope))
+            current_usage.set(usage)
+            if costed:  # answered by Strawberry, whose result carries the cost
+                scope.setdefault("state", {})["cost"] = usage
             reading = READ.set(read)
             try:
                 response = await self.run(Request(scope, receive))
@@ -242,9 +212,7 @@ class GraphQLView(GraphQL[Context, None]):
         """Sends the stored answer to an operation answered recently, if any: no Strawberry
         and no GraphQL work, the cheapest answer this gateway gives (a 304 to a GET whose
         client holds it already)."""
-        if self._stream_transport_map and self._get_stream_transport_from_headers(
-            Request(scope).headers
-        ):
+        if self._streamed(scope):
             return False
         results: ResultCache = scope["app"].state.results
         key = operation_key(
@@ -255,7 +223,7 @@ class GraphQLView(GraphQL[Context, None]):
             return False
         self._succeeded(operation.operation_name)
         if scope["method"] != "GET":
-            await self._send(send, 200, [(b"cache-control", NO_STORE.encode())], stored.body)
+            await self._send(send, 200, [NO_STORE_HEADER], stored.body)
             return True
         tag = entity_tag(stored.body)
         headers = [(k.encode(), v.encode()) for k, v in validity(tag, stored.seconds_left).items()]
@@ -331,7 +299,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         stored = await results.lookup(key, refreshing_misses=True)
         if stored is not None:
-            result = stored_result(stored)
+            result = stored.execution_result()
             seconds_valid = stored.seconds_left
             if (usage := current_usage.get()) is not None:
                 usage.result_cache_hits += 1
@@ -407,24 +375,3 @@ class GraphQLView(GraphQL[Context, None]):
             holder=caller.subject,
         )
         return UNSET  # type: ignore[no-any-return]  # an ack without a payload: graphql-ws clients refuse `"payload": null`
-
-
-def plain_reason(error: HTTPException, operation: GraphQLRequestData) -> str:
-    """Why Strawberry would not run an operation, saying what to change."""
-    cause = error.__cause__
-    if isinstance(cause, CannotGetOperationTypeError):
-        if operation.operation_name is not None:
-            return (
-                f"The document has no operation named {operation.operation_name!r}: "
-                "`operationName` must be the name of one of its operations."
-            )
-        return "The document has no operation to run, only fragments: add a query."
-    if isinstance(cause, InvalidOperationTypeError):
-        return f"A {cause.operation_type.value} cannot be sent with GET: send it as a JSON POST."
-    if isinstance(cause, MissingQueryError):
-        return NO_OPERATION
-    return error.reason
-
-
-def stored_result(stored: StoredResult) -> ExecutionResult:
-    return ExecutionResult(data=orjson.loads(stored.body)["data"], errors=None)

@@ -79,8 +79,10 @@ class Faults:
         self.inject(operation, times=times, for_seconds=for_seconds)
 
     def clear(self) -> None:
+        """Forgets every fault, and the count of those answered."""
         with self._lock:
             self._faults.clear()
+            self.injected = 0
 
     def take(self, operation: str) -> Fault | None:
         now = self._clock()

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from gateway.errors import BadUserInput
 
 VERSION = "v3"
@@ -69,7 +71,7 @@ class CursorCodec:
     (``v3.``) and a :class:`Mark` in a leaderboard the gateway ordered (``m1.``)."""
 
     def __init__(self, key: bytes) -> None:
-        self._key = key
+        self._mac = hmac.new(key, digestmod=hashlib.sha256)  # copied per cursor: no re-keying
 
     def encode(self, query_fingerprint: str, position: Position) -> str:
         payload = [
@@ -108,7 +110,7 @@ class CursorCodec:
         return Mark(job_name, candidate_name, values)
 
     def _seal(self, version: str, payload: Sequence[object]) -> str:
-        body = f"{version}.{_b64encode(json.dumps(payload, separators=(',', ':')).encode())}"
+        body = f"{version}.{_b64encode(orjson.dumps(payload))}"
         return f"{body}.{_b64encode(self._sign(body))}"
 
     def _open(self, cursor: str, version: str) -> Any:
@@ -122,7 +124,9 @@ class CursorCodec:
         return payload
 
     def _sign(self, body: str) -> bytes:
-        return hmac.new(self._key, body.encode(), hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+        mac = self._mac.copy()
+        mac.update(body.encode())
+        return mac.digest()[:_SIGNATURE_BYTES]
 
     def _verify(self, body: str, signature: str) -> bool:
         try:

@@ -161,7 +161,9 @@ def view_completer(view: type[View], complete_data: Complete) -> Complete:
     return complete
 
 
-def data_completer(fields: tuple[FieldPlan, ...]) -> Complete:
+def fields_completer(fields: tuple[FieldPlan, ...]) -> Complete:
+    """Completes a source's fields (an object's or a structure's, as the getters read)."""
+
     def complete(data: Any) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for name, get, exact, required, complete_value in fields:
@@ -195,6 +197,8 @@ def object_completer(
             plain_classes.add(type(source))
         return False
 
+    complete_fields = fields_completer(fields)
+
     def complete(source: Any) -> dict[str, Any]:
         if type(source) in plain_classes:
             if "__await__" in source.__dict__:
@@ -203,17 +207,7 @@ def object_completer(
             raise Fallback
         if is_type_of is not None and not is_type_of(source, None):
             raise Fallback
-        result: dict[str, Any] = {}
-        for name, get, exact, required, complete_value in fields:
-            value = get(source)
-            if type(value) is exact:
-                result[name] = value
-            elif value is None:
-                if required:
-                    raise Fallback
-                result[name] = None
-            else:
-                result[name] = complete_value(value)
-        return result
+        completed: dict[str, Any] = complete_fields(source)
+        return completed
 
     return complete

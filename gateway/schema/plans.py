@@ -51,9 +51,9 @@ from gateway.schema.completers import (
     IsAwaitable,
     NoFastPath,
     checked_coercion,
-    data_completer,
     data_getter,
     enum_completer,
+    fields_completer,
     float_completer,
     instances_never_awaitable,
     int_completer,
@@ -67,6 +67,8 @@ from gateway.schema.views import Member, View, member_of
 
 CollectSubfields: TypeAlias = Callable[[GraphQLObjectType, FieldDetailsList], CollectedFields]
 
+FieldEntry: TypeAlias = tuple[Callable[[Any], Any], type, bool, Complete]
+"""A field's getter and :data:`~gateway.schema.completers.Completion`."""
 INCLUSION_DIRECTIVES = frozenset({"include", "skip"})
 """Directives graphql-core applies while collecting fields; any other one needs the stock path."""
 BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
@@ -147,18 +149,8 @@ class PlanBuilder:
             data_plan = self.data_plan(object_type, field_details_list, view)
             if data_plan is not None:
                 return view_completer(view, data_plan)
-        grouped_field_set, new_defer_usages, _forbidden = self._collect_subfields(
-            object_type, field_details_list
-        )
-        if new_defer_usages:
-            return None
-        fields: list[FieldPlan] = []
-        for response_name, details in grouped_field_set.items():
-            entry = self._field(object_type, details)
-            if entry is None:
-                return None
-            fields.append((response_name, *entry))
-        return object_completer(tuple(fields), is_type_of, self._is_awaitable)
+        fields = self._fields(object_type, field_details_list, self._field)
+        return None if fields is None else object_completer(fields, is_type_of, self._is_awaitable)
 
     def data_plan(
         self, object_type: GraphQLObjectType, field_details_list: FieldDetailsList, view: type
@@ -167,6 +159,21 @@ class PlanBuilder:
         selection, or None unless every selected field reads a member."""
         if _view_class(object_type) is not view:
             return None
+        fields = self._fields(
+            object_type,
+            field_details_list,
+            lambda parent, details: self._data_field(parent, view, details),
+        )
+        return None if fields is None else fields_completer(fields)
+
+    def _fields(
+        self,
+        object_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        plan_field: Callable[[GraphQLObjectType, FieldDetailsList], FieldEntry | None],
+    ) -> tuple[FieldPlan, ...] | None:
+        """The plans of the fields graphql-core collects for this selection, or None if one
+        needs the stock path (or the selection defers some)."""
         grouped_field_set, new_defer_usages, _forbidden = self._collect_subfields(
             object_type, field_details_list
         )
@@ -174,15 +181,15 @@ class PlanBuilder:
             return None
         fields: list[FieldPlan] = []
         for response_name, details in grouped_field_set.items():
-            entry = self._data_field(object_type, view, details)
+            entry = plan_field(object_type, details)
             if entry is None:
                 return None
             fields.append((response_name, *entry))
-        return data_completer(tuple(fields))
+        return tuple(fields)
 
     def _data_field(
         self, parent_type: GraphQLObjectType, view: type[View], details: FieldDetailsList
-    ) -> tuple[Callable[[Any], Any], type, bool, Complete] | None:
+    ) -> FieldEntry | None:
         field = self._plain_field(parent_type, details)
         if field is None:
             return None
@@ -238,7 +245,7 @@ class PlanBuilder:
 
     def _field(
         self, parent_type: GraphQLObjectType, details: FieldDetailsList
-    ) -> tuple[Callable[[Any], Any], type, bool, Complete] | None:
+    ) -> FieldEntry | None:
         field = self._plain_field(parent_type, details)
         if field is None:
             return None

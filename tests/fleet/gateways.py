@@ -44,13 +44,16 @@ def fleet(settings: Settings, replicas: int = 3) -> Iterator[Fleet]:
         yield Fleet(urls)
 
 
-def redis_commands(outcome: str) -> int:
-    """Redis commands of every replica in this process so far with ``outcome``."""
+def redis_commands(outcome: str, purpose: str | None = None) -> int:
+    """Redis commands of every replica in this process so far with ``outcome`` (and
+    ``purpose``, when given)."""
     return int(
         sum(
             sample.value
             for metric in REDIS_COMMANDS.collect()
             for sample in metric.samples
-            if sample.name.endswith("_total") and sample.labels["outcome"] == outcome
+            if sample.name.endswith("_total")
+            and sample.labels["outcome"] == outcome
+            and purpose in (None, sample.labels["purpose"])
         )
     )

@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from gateway.sagemaker.leaderboards import JobCandidates
 from gateway.sagemaker.metrics import upstream_calls
 from gateway.settings import Settings
+from gateway.shared.buckets import RedisTokenBuckets
 from gateway.shared.channel import Channel
 from gateway.shared.connection import RedisConnection
 from gateway.shared.counter import WindowCounter
@@ -24,6 +25,7 @@ from gateway.shared.lease import Lease
 from gateway.shared.live import FleetLiveJobs
 from tests.fleet.gateways import LEADERBOARD, fleet, redis_commands
 from tests.fleet.redis_server import RedisServer
+from tests.fleet.test_buckets import NoFallback
 from tests.gateway_server import GraphQLClient, running_gateway
 from tests.sagemaker.live_data import JOB, candidate, read
 
@@ -109,7 +111,9 @@ async def test_the_documented_acl_user_is_all_the_gateway_needs(
     (acl,) = re.findall(r"`(ACL SETUSER gateway [^`]+)`", README)
     own_redis.client().execute_command(*acl.replace(">PASSWORD", ">pw-of-the-gateway").split())
     url = f"redis://gateway:pw-of-the-gateway@127.0.0.1:{own_redis.port}/0"
-    settings = gateway_settings.model_copy(update={"redis_url": SecretStr(url)})
+    # The limits per caller on too, so that their buckets are taken from Redis as well.
+    limits = {"rate_limit_per_minute": 600, "sagemaker_calls_per_minute": 600}
+    settings = gateway_settings.model_copy(update={"redis_url": SecretStr(url)} | limits)
     query = '{ autoMLJob(name: "support-ticket-routing") { autoMLJobStatus } }'
     errors = redis_commands("error")
     with fleet(settings, replicas=2) as replicas:
@@ -128,6 +132,9 @@ async def test_the_documented_acl_user_is_all_the_gateway_needs(
     assert await lease.acquire() and await lease.renew() and await lease.held()
     await lease.release()
     assert (await WindowCounter(connection, "requests", window=1).hit("caller"))[0] == 1
+    buckets = RedisTokenBuckets(connection, fallback=NoFallback())
+    assert await buckets.take("caller", per_minute=60, burst=1) == 0
+    assert await buckets.take("caller", per_minute=60, burst=1) > 0
     channel = Channel(connection, "events")
     async with channel.subscribe() as subscription:
         assert await channel.publish({"n": 1}) == 1

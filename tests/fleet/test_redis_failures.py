@@ -32,10 +32,17 @@ QUERIES = [
 
 def settings_on(gateway_settings: Settings, url: str, *, forgetful: bool = False) -> Settings:
     """Replicas on ``url``. ``forgetful`` ones keep no results and almost no SageMaker answers
-    in memory, so that nearly every read asks Redis: the load keeps Redis busy."""
+    in memory, so that nearly every read asks Redis: the load keeps Redis busy. They limit
+    callers too, far above the load, so that every request and call takes from Redis's
+    buckets (or, while Redis is unavailable, the process's) and none is refused."""
     update: dict[str, Any] = {"redis_url": SecretStr(url)}
     if forgetful:
         update |= {"result_cache_max_entries": 0, "cache_max_entries": 2}
+        update |= {
+            "rate_limit_per_minute": 1_000_000,
+            "rate_limit_burst": 100_000,
+            "sagemaker_calls_per_minute": 1_000_000,
+        }
     return gateway_settings.model_copy(update=update)
 
 
@@ -121,6 +128,7 @@ async def test_killed_paused_restarted_or_full_redis_fails_no_request(
     gateway_settings: Settings, own_redis: RedisServer
 ) -> None:
     timeouts, skipped = redis_commands("timeout"), redis_commands("skipped")
+    buckets_taken = redis_commands("ok", "bucket")
     with fleet(settings_on(gateway_settings, own_redis.url, forgetful=True)) as replicas:
         expected = [replicas.data(query) for query in QUERIES]
 
@@ -158,6 +166,7 @@ async def test_killed_paused_restarted_or_full_redis_fails_no_request(
     # flight, then the breaker skips Redis altogether (generous bound for a loaded machine).
     assert max(seconds for _, seconds in paused.latencies) < 2.0
     assert redis_commands("timeout") > timeouts and redis_commands("skipped") > skipped
+    assert redis_commands("ok", "bucket") > buckets_taken  # the limits were shared meanwhile
 
 
 @pytest.mark.slow
