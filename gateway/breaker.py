@@ -53,6 +53,11 @@ class CircuitBreaker:
         self._cooldown = self._base_cooldown
         return was_open
 
+    def abandoned(self) -> None:
+        """A call that ended with neither an answer nor a failure (it was cancelled): a probe
+        that did so frees the way for the next one."""
+        self._probing = False
+
     def failed(self) -> bool:
         """Records a failure; True when it opened a closed breaker."""
         was_closed = self._open_until is None

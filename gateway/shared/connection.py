@@ -24,8 +24,8 @@ from prometheus_client import Counter, Gauge
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import AuthenticationError, RedisError, ResponseError
 from redis.exceptions import ConnectionError as LostConnection
-from redis.exceptions import RedisError
 
 from gateway.breaker import CircuitBreaker
 
@@ -108,13 +108,16 @@ class RedisConnection:
             result = await self._within_timeout(command)
         except TimeoutError as error:
             reason = f"no answer within {self.timeout:g} s"
-            self._failed(purpose, "timeout", reason, connections_lost=True)
+            self._failed(purpose, "timeout", reason, True)
             raise RedisUnavailable(self._last_error) from error
         except (RedisError, OSError) as error:
             lost = isinstance(error, LostConnection | OSError)
-            reason = f"{type(error).__name__}: {error}"
-            self._failed(purpose, "error", reason, connections_lost=lost)
+            detail = f"{type(error).__name__}: {error}"
+            self._failed(purpose, "error", public_reason(error), lost, detail=detail)
             raise RedisUnavailable(self._last_error) from error
+        except BaseException:  # cancelled, or a bug: no verdict on Redis, but no stuck probe
+            self._breaker.abandoned()
+            raise
         REDIS_COMMANDS.labels(purpose, "ok").inc()
         if self._breaker.succeeded():
             REDIS_AVAILABLE.set(1)
@@ -178,12 +181,23 @@ class RedisConnection:
     async def close(self) -> None:
         for task in self._background:
             task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         try:
-            await self.client.aclose()
+            # The pool was given to the client, which then leaves it open on its own close.
+            await self.client.aclose(close_connection_pool=True)
         except (RedisError, OSError) as error:
             logger.debug("closing the Redis client: %s", error)
 
-    def _failed(self, purpose: str, outcome: str, reason: str, *, connections_lost: bool) -> None:
+    def _failed(
+        self,
+        purpose: str,
+        outcome: str,
+        reason: str,
+        connections_lost: bool,
+        *,
+        detail: str | None = None,
+    ) -> None:
+        """Counts a failure; ``reason`` is what /readyz says, ``detail`` what the log says."""
         REDIS_COMMANDS.labels(purpose, outcome).inc()
         self._last_error = reason
         if self._breaker.failed():
@@ -191,7 +205,7 @@ class RedisConnection:
             logger.warning(
                 "Redis is unavailable (%s): serving from this process's cache and SageMaker "
                 "until it answers again",
-                reason,
+                detail or reason,
             )
         if connections_lost:
             # The idle connections are to a Redis that died or hangs: the probes that follow
@@ -209,6 +223,22 @@ class RedisConnection:
         task = asyncio.ensure_future(drop())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def public_reason(error: BaseException) -> str:
+    """Why Redis failed, as /readyz may say it to anyone: redis-py's own messages name hosts,
+    ports and TLS details, which stay in the log."""
+    if isinstance(error, AuthenticationError) or (
+        isinstance(error, ResponseError) and "WRONGPASS" in str(error).upper()
+    ):
+        return "authentication refused: check the user and password of GATEWAY_REDIS_URL"
+    if isinstance(error, LostConnection | OSError):
+        return "cannot connect"
+    if isinstance(error, ResponseError) and str(error).upper().startswith("OOM"):
+        return "out of memory (maxmemory)"
+    if isinstance(error, ResponseError) and str(error).upper().startswith("NOPERM"):
+        return "the ACL user lacks a permission the gateway needs"
+    return f"an error ({type(error).__name__})"
 
 
 def _retrieved(task: asyncio.Future[Any]) -> None:

@@ -85,3 +85,38 @@ async def test_a_cancelled_request_cancels_its_command(connection: RedisConnecti
     with pytest.raises(asyncio.CancelledError):
         await request
     await asyncio.wait_for(finished.wait(), 0.1)
+
+
+async def test_a_cancelled_probe_leaves_the_way_open_for_the_next_one() -> None:
+    """A request that goes away (its client disconnected) while its command probes a Redis
+    that was down must not leave the breaker waiting for that probe for ever."""
+    connection = RedisConnection.from_url(
+        f"redis://127.0.0.1:{free_port()}/0", key_prefix="t", timeout=0.05
+    )
+    with pytest.raises(RedisUnavailable):
+        await connection.run("test", lambda: asyncio.sleep(1))  # opens the breaker
+    await asyncio.sleep(1.05)  # its first cool-down
+    probe = asyncio.ensure_future(connection.run("test", lambda: asyncio.sleep(1)))
+    await asyncio.sleep(0.01)
+    probe.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await probe
+
+    async def answer() -> str:
+        return "answer"
+
+    assert await connection.run("test", answer) == "answer"
+    assert connection.state() == "ok"
+
+
+def test_readyz_names_what_failed_without_redis_own_words() -> None:
+    from redis.exceptions import AuthenticationError, ResponseError
+    from redis.exceptions import ConnectionError as LostConnection
+
+    from gateway.shared.connection import public_reason
+
+    refused = LostConnection("Error 111 connecting to redis.internal.example:6379. Refused.")
+    assert public_reason(refused) == "cannot connect"
+    assert "password" in public_reason(AuthenticationError("invalid username-password pair"))
+    assert "maxmemory" in public_reason(ResponseError("OOM command not allowed"))
+    assert "redis.internal" not in public_reason(ResponseError("ERR at redis.internal.example"))
