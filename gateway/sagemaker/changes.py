@@ -36,8 +36,13 @@ class Change:
     at: datetime
 
 
+def has_finished(description: AWS) -> bool:
+    """Whether a job's description shows a terminal status: the job changes no more."""
+    return description.get("AutoMLJobStatus") in TERMINAL_STATUSES
+
+
 def is_finished(snapshot: JobCandidates) -> bool:
-    return snapshot.description.get("AutoMLJobStatus") in TERMINAL_STATUSES
+    return has_finished(snapshot.description)
 
 
 def _job_status(description: AWS) -> tuple[object, object]:

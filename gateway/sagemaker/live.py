@@ -6,6 +6,10 @@ refreshing the cached answer) every ``interval`` seconds and hands each subscrib
 :class:`Feed` the new read with the :func:`~gateway.sagemaker.changes.changes` since the last.
 The task stops when the job reaches a terminal status or its last subscriber leaves.
 
+A poller runs in a context of its own, not its first subscriber's: its log lines carry the
+request ID ``live-<job>``, no request's span or caller, and its reads spend the SageMaker
+budget of the caller who started it (a spent budget slows it down like throttling does).
+
 Throttling and an unreachable SageMaker slow the poller down (the interval doubles, up to
 ``max_backoff``); subscribers only see the next read later. Any other error (the job was
 deleted) ends every subscription to that job with that error.
@@ -17,6 +21,7 @@ per job serves the whole fleet behind the same two methods (:mod:`gateway.shared
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
@@ -27,12 +32,14 @@ from typing import Protocol
 from prometheus_client import Gauge
 
 from gateway.errors import GatewayError, Throttled, UpstreamUnavailable
+from gateway.observability import request_id
 from gateway.sagemaker.autopilot import Autopilot
 from gateway.sagemaker.candidates import CandidateQuery
 from gateway.sagemaker.changes import Change, changes, is_finished
 from gateway.sagemaker.cursors import CursorCodec
 from gateway.sagemaker.leaderboards import JobCandidates
 from gateway.sagemaker.upstream import Upstream
+from gateway.sagemaker.usage import Usage, current_usage
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -40,8 +47,9 @@ logger = logging.getLogger(__name__)
 LIVE_POLLERS = Gauge("gateway_live_pollers", "Jobs polled for subscribers right now.")
 LIVE_SUBSCRIBERS = Gauge("gateway_live_subscribers", "Subscribers to jobs' changes right now.")
 
-MAX_PENDING_UPDATES = 1000
-"""Updates a subscriber may leave unread before it is dropped (a client that stopped reading)."""
+MAX_PENDING_UPDATES = 50
+"""Updates a subscriber may leave unread before it is dropped (a client that stopped reading):
+each holds a whole read of the job, so a slow reader pins at most this many."""
 
 Reader = Callable[[str], Awaitable[JobCandidates]]
 """Reads a job's description and whole candidate set, fresh."""
@@ -145,7 +153,9 @@ class LiveJobs:
         poller = self._pollers.get(job_name)
         if poller is None:
             poller = self._pollers[job_name] = Poller()
-            poller.task = asyncio.create_task(self._poll(job_name, poller))
+            poller.task = asyncio.create_task(
+                self._poll(job_name, poller), context=poller_context(job_name)
+            )
             LIVE_POLLERS.inc()
         poller.watchers += 1
         feed: Feed | None = None
@@ -244,6 +254,18 @@ class LiveJobs:
             update = Update(snapshot, found)
             for feed in poller.feeds:
                 feed._put(update)
+
+
+def poller_context(job_name: str) -> contextvars.Context:
+    """A poller's own context, made in its first watcher's: none of the request's variables
+    (its ID, caller, span, usage) outlive it in the poller, but the poller's reads are
+    spent from that caller's SageMaker budget."""
+    starter = current_usage.get()
+    context = contextvars.Context()
+    context.run(request_id.set, f"live-{job_name}")
+    if starter is not None:
+        context.run(current_usage.set, Usage(starter.caller))
+    return context
 
 
 def fresh_reader(upstream: Upstream, settings: Settings, cursors: CursorCodec) -> Reader:

@@ -104,12 +104,18 @@ class Upstream:
                 return self._reused(read, cached.value, ttl)
             if not await self._may_call(usage):
                 return Answer(cached.value, ttl)  # a refresh is not worth the caller's budget
-        elif self._in_flight.running(key):
+        else:
+            await self._spend_unless_shared(key, usage)
+        return await self._in_flight.do(key, lambda: self._fetch(key, read, cached))
+
+    async def _spend_unless_shared(self, key: str, usage: Usage | None) -> None:
+        """Counts a read joining one in flight as a cache hit; spends a call from the
+        caller's budget for any other (``THROTTLED`` when it is spent)."""
+        if self._in_flight.running(key):
             if usage is not None:
                 usage.cache_hits += 1
         elif self._budget is not None and usage is not None:
             await self._budget.spend(usage.caller)
-        return await self._in_flight.do(key, lambda: self._fetch(key, read, cached))
 
     async def _may_call(self, usage: Usage | None) -> bool:
         """Whether the caller's budget has a call left (taking it), for a refresh ahead."""
@@ -124,9 +130,11 @@ class Upstream:
     async def refresh(self, read: Read) -> Answer:
         """A new answer to ``read``, stored in place of the cached one: what a poller reads,
         never older than the moment it asked. An identical read already in flight (a query's)
-        is shared, since it started after the poller's previous read."""
+        is shared (and free), since it started after the poller's previous read; a call is
+        spent from the budget of the caller in the context (the poller's starter)."""
         key = f"{read.operation}\x00{read.canonical}"
         stale = await self._cache.get(key)
+        await self._spend_unless_shared(key, current_usage.get())
         return await self._in_flight.do(key, lambda: self._fetch(key, read, stale))
 
     async def _fetch(self, key: str, read: Read, stale: Cached | None) -> Answer:

@@ -2,7 +2,9 @@
 
 Both subscriptions are authorized exactly like ``candidates`` (a job the caller may not see
 is ``NOT_FOUND``), then share the job's one poller (:mod:`gateway.sagemaker.live`). They end
-when the job finishes, or with ``UNAUTHENTICATED`` when the caller's token expires.
+when the job finishes, or with ``UNAUTHENTICATED`` when the caller's token expires. A job the
+cached read shows finished is answered from the cache, as a query would be, without a poller
+(which would read SageMaker afresh for every such subscription).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated
@@ -24,9 +26,11 @@ from gateway.sagemaker.candidates import CandidateQuery
 from gateway.sagemaker.changes import (
     Change,
     final_change,
+    has_finished,
     is_finished,
     leaderboard_state,
 )
+from gateway.sagemaker.leaderboards import JobCandidates
 from gateway.sagemaker.live import Feed, Update
 from gateway.sagemaker.planner import check_page_size
 from gateway.sagemaker.ranking import Order, OrderBy
@@ -118,7 +122,11 @@ class Subscription:
         self, info: Info, job_name: JobName
     ) -> AsyncGenerator[CandidateEvent, None]:
         live = _live(info)
-        await info.context.autopilot.job(job_name)
+        description = await info.context.autopilot.job(job_name)
+        if has_finished(description):
+            final = final_change(JobCandidates(job_name, description, []), datetime.now(UTC))
+            yield CandidateEvent.of(final, job_name)
+            return
         async with live.feeds.watch(job_name) as feed:
             if is_finished(feed.baseline):
                 yield CandidateEvent.of(final_change(feed.baseline, datetime.now(UTC)), job_name)
@@ -149,12 +157,17 @@ class Subscription:
         live = _live(info)
         orders, kept = to_orders(order_by) or [Order(OrderBy.OBJECTIVE)], to_filter(where)
         check_page_size("first", first, info.context.autopilot.limits)
-        await info.context.autopilot.job(job_name)
-        fingerprint = leaderboard_fingerprint(
-            [job_name], CandidateQuery(job_name=job_name).fingerprint, orders, kept
-        )
-        async with live.feeds.watch(job_name) as feed:
-            snapshot, shown = feed.baseline, None
+        description = await info.context.autopilot.job(job_name)
+        query = CandidateQuery(job_name=job_name)
+        fingerprint = leaderboard_fingerprint([job_name], query.fingerprint, orders, kept)
+        async with AsyncExitStack() as stack:
+            feed: Feed | None = None
+            if has_finished(description):
+                snapshot = await info.context.autopilot.job_candidates(query)
+            else:
+                feed = await stack.enter_async_context(live.feeds.watch(job_name))
+                snapshot = feed.baseline
+            shown = None
             while True:
                 autopilot = info.context.autopilot = live.renew()
                 autopilot.known_job(snapshot.description)
@@ -171,7 +184,7 @@ class Subscription:
                     shown = state
                     nodes = [Candidate.from_aws(r.entry.candidate, job_name) for r, _ in page.edges]
                     yield CandidateConnection.of(page, nodes, board)
-                if is_finished(snapshot):
+                if feed is None or is_finished(snapshot):
                     return
                 snapshot = (await _next(live, feed)).snapshot
 

@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 
 from gateway.errors import NotFound, Throttled, UpstreamUnavailable
+from gateway.observability import caller_id, request_id
 from gateway.sagemaker.leaderboards import JobCandidates
 from gateway.sagemaker.live import MAX_PENDING_UPDATES, Feed, FellBehind, LiveJobs, ShuttingDown
+from gateway.sagemaker.usage import Usage, current_usage
 from tests.sagemaker.live_data import JOB, candidate, read
 
 
@@ -209,14 +211,41 @@ async def test_a_watcher_that_leaves_before_the_first_read_stops_nobody_else() -
 
 
 async def test_a_subscriber_that_stops_reading_is_dropped_not_the_others() -> None:
+    assert MAX_PENDING_UPDATES <= 100  # each update holds a whole read of the job
     flips = [read(candidate(1, "InProgress")), read(candidate(1, "Failed"))]
     reads = [flips[n % 2] for n in range(MAX_PENDING_UPDATES + 2)]
     script = Script(*reads)
     gate = Gate()
-    async with live(script, gate).watch(JOB) as feed:
-        await gate.rounds(MAX_PENDING_UPDATES + 1)
+    jobs = live(script, gate)
+    async with jobs.watch(JOB) as feed, jobs.watch(JOB) as reading:
+        for _ in range(MAX_PENDING_UPDATES):
+            await gate.rounds()
+            assert len(await pending(reading)) == 1
+        assert feed._queue.qsize() == MAX_PENDING_UPDATES  # still there, at the bound
+        await gate.rounds()
         with pytest.raises(FellBehind):
             await feed.next()
+        assert len(await pending(reading)) == 1
+
+
+async def test_a_poller_runs_in_its_own_context_spending_its_starters_budget() -> None:
+    seen: list[tuple[str, str | None, Usage | None]] = []
+
+    async def reader(job_name: str) -> JobCandidates:
+        seen.append((request_id.get(), caller_id.get(), current_usage.get()))
+        return read(candidate(1), status="Completed")
+
+    usage = Usage("alice")
+    request_id.set("request-of-alice")
+    caller_id.set("alice")
+    current_usage.set(usage)
+    async with LiveJobs(reader, interval=15.0).watch(JOB):
+        pass
+    ((poller_request, poller_caller, poller_usage),) = seen
+    assert (poller_request, poller_caller) == (f"live-{JOB}", "-")
+    assert poller_usage is not None and poller_usage is not usage  # her request's is her own
+    assert poller_usage.caller == "alice"
+    assert (request_id.get(), current_usage.get()) == ("request-of-alice", usage)
 
 
 async def test_close_ends_every_subscription_and_refuses_new_ones() -> None:

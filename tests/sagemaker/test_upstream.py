@@ -61,6 +61,14 @@ def upstream(sagemaker: FakeSageMaker, clock: Clock, **cache: int) -> Upstream:
     return Upstream(sagemaker, memory, policy, clock=clock)  # type: ignore[arg-type]
 
 
+def budgeted(sagemaker: FakeSageMaker, clock: Clock, *, per_minute: int) -> Upstream:
+    """An upstream whose callers may make ``per_minute`` calls a minute each."""
+    memory = MemoryCache("sagemaker", max_entries=100, max_bytes=10**6, clock=clock)
+    budget = CallBudget(MemoryTokenBuckets(clock=clock), per_minute=per_minute)
+    policy = CachePolicy(terminal_ttl=300, active_ttl=5)
+    return Upstream(sagemaker, memory, policy, budget=budget, clock=clock)  # type: ignore[arg-type]
+
+
 def read(up: Upstream, what: Read) -> dict[str, Any]:
     return asyncio.run(up.read(what)).response
 
@@ -206,15 +214,7 @@ def test_only_calls_made_spend_the_callers_budget_and_shared_ones_are_cache_hits
     async def scenario() -> None:
         sagemaker, clock = FakeSageMaker(), Clock()
         sagemaker.gate = asyncio.Event()
-        memory = MemoryCache("sagemaker", max_entries=100, max_bytes=10**6, clock=clock)
-        budget = CallBudget(MemoryTokenBuckets(clock=clock), per_minute=1)
-        up = Upstream(
-            sagemaker,  # type: ignore[arg-type]
-            memory,
-            CachePolicy(terminal_ttl=300, active_ttl=5),
-            budget=budget,
-            clock=clock,
-        )
+        up = budgeted(sagemaker, clock, per_minute=1)
         alice, bob = Usage("alice"), Usage("bob")
 
         async def read_as(usage: Usage, what: Read) -> Any:
@@ -270,6 +270,31 @@ def test_a_refresh_and_a_query_at_the_same_moment_share_one_call() -> None:
     first, second = asyncio.run(both())
     assert first is second
     assert sagemaker.calls == ["describe_auto_ml_job_v2"]
+
+
+def test_a_refresh_spends_the_callers_budget_unless_it_joins_a_read_in_flight() -> None:
+    async def scenario() -> None:
+        sagemaker, clock = FakeSageMaker(), Clock()
+        up = budgeted(sagemaker, clock, per_minute=1)
+        poller = Usage("alice")
+        current_usage.set(poller)
+        await up.refresh(DESCRIBE)
+        with pytest.raises(Throttled, match="1 SageMaker calls a minute"):
+            await up.refresh(DESCRIBE)
+        assert sagemaker.calls == ["describe_auto_ml_job_v2"]
+        sagemaker.gate = asyncio.Event()
+        current_usage.set(Usage("bob"))
+        queried = asyncio.create_task(up.read(CANDIDATES))
+        await asyncio.sleep(0)
+        current_usage.set(poller)
+        polled = asyncio.create_task(up.refresh(CANDIDATES))  # shared with bob's: free
+        await asyncio.sleep(0)
+        sagemaker.gate.set()
+        assert (await polled).response is (await queried).response
+        assert poller.cache_hits == 1
+        assert sagemaker.calls == ["describe_auto_ml_job_v2", "list_candidates_for_auto_ml_job"]
+
+    asyncio.run(scenario())
 
 
 class FilledElsewhere:

@@ -251,6 +251,42 @@ async def test_a_finished_job_sends_its_status_once_and_completes(
     assert [e["rank"] for e in top["data"]["leaderboardUpdates"]["edges"]] == [1, 2]
 
 
+async def test_subscriptions_to_a_finished_job_cost_no_more_than_one_cached_query(
+    live_settings: Settings, client: Any
+) -> None:
+    job = unique_name("done")
+    client.create_auto_ml_job_v2(**v2_job(job, tabular(max_candidates=5)))
+    reads = ("describe_auto_ml_job_v2", "list_candidates_for_auto_ml_job")
+    budgeted = live_settings.model_copy(update={"sagemaker_calls_per_minute": 5})
+    with running_gateway(budgeted) as url:
+        before = {op: upstream_calls(op) for op in reads}
+        best = GraphQLClient(url).data(
+            """query($job: String!) { candidates(jobName: $job, first: 2,
+                 orderBy: [{by: OBJECTIVE}]) { edges { node { candidateName } } } }""",
+            job=job,
+        )["candidates"]["edges"]
+        queried = {op: upstream_calls(op) for op in reads}
+        async with transport_ws(url) as ws:
+            for _ in range(6):  # over the caller's 5 calls a minute, were they calls
+                events = events_of(await ws.collect(EVENTS, job=job))
+                assert [(e["kind"], e["job"]["autoMLJobStatus"]) for e in events] == [
+                    ("JOB_STATUS_CHANGED", "COMPLETED")
+                ]
+                (top,) = await ws.collect(TOP, job=job, first=2)
+                assert "errors" not in top, top
+                edges = top["data"]["leaderboardUpdates"]["edges"]
+                assert [e["node"]["candidateName"] for e in edges] == [
+                    e["node"]["candidateName"] for e in best
+                ]
+        for _ in range(6):  # a stream's reads spend the caller's budget
+            status, streamed = await sse_events(url, TOP, job=job, first=2)
+            assert status == 200 and [kind for kind, _ in streamed] == ["next", "complete"]
+            assert "errors" not in streamed[0][1], streamed
+        subscribed = {op: upstream_calls(op) for op in reads}
+    assert queried != before  # the query read the job and its candidates
+    assert subscribed == queried, "a subscription to a finished job costs no call"
+
+
 @pytest.mark.slow
 async def test_server_sent_events_carry_the_same_history(live_gateway: str, client: Any) -> None:
     job = running_job(client)
