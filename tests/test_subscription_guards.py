@@ -16,10 +16,11 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from gateway.app import create_app
 from gateway.schema import GatewaySchema
 from gateway.schema.context import Context
 from gateway.settings import Settings
-from tests.gateway_server import running_gateway
+from tests.gateway_server import TEST_CREDENTIALS, running_gateway, serving
 from tests.subscription_clients import PROTOCOL, sse_events, transport_ws, ws_url
 
 RUNNING = "fraud-detection-auc"  # InProgress for ever in the demo data
@@ -185,10 +186,11 @@ async def test_anonymous_callers_connections_are_counted_per_address(
             assert await close_code(url, "127.0.0.2") is None
 
 
-def test_websocket_messages_are_held_to_the_request_size_limit(
+async def test_websocket_messages_are_held_to_the_request_size_limit(
     monkeypatch: pytest.MonkeyPatch, gateway_settings: Settings
 ) -> None:
-    """What `python -m gateway serve` hands uvicorn (which takes 16 MiB otherwise)."""
+    """What `python -m gateway serve` hands uvicorn (which takes 16 MiB otherwise): a larger
+    message closes the connection with 1009."""
     import uvicorn
 
     from gateway import __main__
@@ -196,6 +198,14 @@ def test_websocket_messages_are_held_to_the_request_size_limit(
     served: dict[str, Any] = {}
     monkeypatch.setattr(__main__, "configure_logging", lambda level, log_format: None)
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options))
-    settings = gateway_settings.model_copy(update={"max_request_bytes": 65_536})
+    settings = gateway_settings.model_copy(update={"max_request_bytes": 4096})
     __main__._serve(settings, "127.0.0.1", 0, local=False)
-    assert served["ws_max_size"] == 65_536
+    assert served["ws_max_size"] == 4096
+    app = create_app(settings, credentials=TEST_CREDENTIALS)
+    with serving(app, ws_max_size=served["ws_max_size"]) as url:
+        async with transport_ws(url) as ws:
+            (top,) = await ws.collect(TOP + " " * 3000, job=FINISHED)
+            assert top["data"]["leaderboardUpdates"]["totalCount"] == 250
+            with pytest.raises(ConnectionClosed):
+                await ws.collect(TOP + " " * 5000, job=FINISHED)
+        assert ws.socket.close_code == 1009
