@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from hashlib import sha256
 from typing import Any
 
 import httpx
@@ -86,12 +87,28 @@ async def test_trusted_only_refuses_free_text_over_websockets_and_runs_its_docum
             )
         )
         (top,) = await ws.messages("named")
+        hashed = {"persistedQuery": {"version": 1, "sha256Hash": sha256(TOP.encode()).hexdigest()}}
+        await ws.socket.send(
+            json.dumps(
+                {
+                    "id": "hashed",
+                    "type": "subscribe",
+                    "payload": {"extensions": hashed, "variables": {"job": FINISHED}},
+                }
+            )
+        )
+        (by_hash,) = await ws.messages("hashed")
         await ws.socket.send(
             json.dumps({"id": "unknown", "type": "subscribe", "payload": {"documentId": "nope"}})
         )
         unknown = only_error(await ws.messages("unknown"))
     assert refused["extensions"]["code"] == "PERSISTED_QUERY_NOT_ALLOWED"
-    assert top["data"] == by_text["data"] == {"leaderboardUpdates": {"totalCount": 250}}
+    assert (
+        top["data"]
+        == by_hash["data"]
+        == by_text["data"]
+        == {"leaderboardUpdates": {"totalCount": 250}}
+    )
     assert unknown["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
 
 
