@@ -101,6 +101,8 @@ def _serve(settings: Settings, host: str, port: int, *, local: bool) -> None:
         # WebSocket pings keep idle subscriptions open through proxies, and find dead peers
         "ws_ping_interval": settings.websocket_ping_seconds,
         "ws_ping_timeout": settings.websocket_ping_seconds,
+        # a WebSocket message is held to the size an HTTP request's body is
+        "ws_max_size": settings.max_request_bytes,
         "proxy_headers": bool(settings.forwarded_allow_ips),
         "forwarded_allow_ips": settings.forwarded_allow_ips or None,
     }

@@ -32,7 +32,7 @@ from gateway.http.cost import COST_HEADER
 from gateway.http.csrf import PREFLIGHT_HEADERS, CsrfGuard
 from gateway.http.manifests import load_trusted_documents
 from gateway.http.persisted import PersistedOperations
-from gateway.http.rate_limit import RateLimit
+from gateway.http.rate_limit import CallerRate, RateLimit
 from gateway.http.request_ids import RequestIds
 from gateway.http.view import GraphQLView
 from gateway.observability import configure_logging
@@ -244,17 +244,17 @@ def graphql_route(
     return Route("/graphql", view, middleware=guards)
 
 
-def rate_limit(settings: Settings, buckets: TokenBuckets) -> list[Middleware]:
+def caller_rate(settings: Settings, buckets: TokenBuckets) -> CallerRate | None:
+    """The requests-per-caller limit, shared by HTTP requests and WebSocket operations."""
     if settings.rate_limit_per_minute == 0:
-        return []
-    return [
-        Middleware(
-            RateLimit,
-            buckets=buckets,
-            per_minute=settings.rate_limit_per_minute,
-            burst=settings.rate_limit_burst,
-        )
-    ]
+        return None
+    return CallerRate(
+        buckets, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+    )
+
+
+def rate_limit(rate: CallerRate | None) -> list[Middleware]:
+    return [] if rate is None else [Middleware(RateLimit, rate=rate)]
 
 
 def on_termination(callback: Callable[[], object]) -> Callable[[], None]:
@@ -350,11 +350,14 @@ def create_app(
                     if redis is not None:
                         await redis.close()
 
-    view = GraphQLView(build_schema(settings, tracer), settings, cursors, policy, authenticator)
+    rate = caller_rate(settings, buckets)
+    view = GraphQLView(
+        build_schema(settings, tracer), settings, cursors, policy, authenticator, rate=rate
+    )
     graphiql = GraphiQL(graphiql_assets, enabled=settings.graphiql)
     routes: list[BaseRoute] = [
         # first: the route nearly every request takes
-        graphql_route(view, graphiql, authenticator, rate_limit(settings, buckets)),
+        graphql_route(view, graphiql, authenticator, rate_limit(rate)),
         WebSocketRoute("/graphql", view),  # subscriptions; authenticated by connection_init
         Route("/", index),
         Route("/healthz", healthz),

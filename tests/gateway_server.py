@@ -29,10 +29,12 @@ def running_gateway(settings: Settings, **app_options: Any) -> Iterator[str]:
 
 
 @contextmanager
-def serving(app: Starlette) -> Iterator[str]:
+def serving(app: Starlette, **server_options: Any) -> Iterator[str]:
     """Serve ``app`` (a gateway the test holds, to look into its state) until the block ends;
-    yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    yields its base URL. ``server_options`` go to uvicorn."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", **server_options
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

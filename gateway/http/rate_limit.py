@@ -2,6 +2,8 @@
 
 It runs after authentication, so the caller is known: the token's subject, the proxy's user,
 or the client's address when authentication is off (every anonymous caller is one subject).
+Each operation a WebSocket subscribes to takes a token from the same bucket
+(:class:`CallerRate`), so a connection is no way around the limit.
 """
 
 from __future__ import annotations
@@ -28,28 +30,42 @@ def caller_key(scope: Scope) -> str:
     return f"address:{client[0] if client else '-'}"
 
 
-class RateLimit:
-    def __init__(self, app: ASGIApp, *, buckets: TokenBuckets, per_minute: int, burst: int) -> None:
-        self.app = app
+def throttled_message(seconds: int) -> str:
+    return f"Too many requests from this caller; try again in {seconds} s."
+
+
+class CallerRate:
+    """The requests-per-caller limit: one token per HTTP request or WebSocket operation."""
+
+    def __init__(self, buckets: TokenBuckets, *, per_minute: int, burst: int) -> None:
         self._buckets = buckets
         self._per_minute = per_minute
         self._burst = burst
+
+    async def wait(self, scope: Scope) -> int:
+        """Takes a token from the caller's bucket: 0, else the whole seconds until one is
+        there (and the refusal is counted)."""
+        key = "requests\x00" + caller_key(scope)
+        wait = await self._buckets.take(key, per_minute=self._per_minute, burst=self._burst)
+        if wait <= 0:
+            return 0
+        THROTTLED_REQUESTS.inc()
+        return max(1, math.ceil(wait))
+
+
+class RateLimit:
+    def __init__(self, app: ASGIApp, *, rate: CallerRate) -> None:
+        self.app = app
+        self._rate = rate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        key = "requests\x00" + caller_key(scope)
-        wait = await self._buckets.take(key, per_minute=self._per_minute, burst=self._burst)
-        if wait > 0:
-            THROTTLED_REQUESTS.inc()
-            seconds = max(1, math.ceil(wait))
+        seconds = await self._rate.wait(scope)
+        if seconds:
             await send_error(
-                send,
-                429,
-                f"Too many requests from this caller; try again in {seconds} s.",
-                "THROTTLED",
-                {"retry-after": str(seconds)},
+                send, 429, throttled_message(seconds), "THROTTLED", {"retry-after": str(seconds)}
             )
             return
         await self.app(scope, receive, send)

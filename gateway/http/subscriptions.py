@@ -6,12 +6,19 @@ A WebSocket authenticates with its ``connection_init`` payload (``{"Authorizatio
 protocol's code (4401 not authenticated, 4429 over the caller's connections, 1013 while the
 identity provider's keys cannot be fetched). Over the subscriptions of one connection, the
 subscription gets an error with ``extensions.code``.
+
+Only subscriptions run over a WebSocket (queries and mutations go over HTTP, where they are
+cached and limited), and each passes the guards an HTTP request passes: persisted and trusted
+documents, the caller's rate limit and SageMaker budget. Each runs with its own
+:class:`~gateway.schema.context.Context`, whose deadline and read budget are its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Protocol, cast
 
 from graphql import GraphQLError
@@ -28,10 +35,16 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from gateway.auth import AuthError, AuthUnavailable, Caller
+from gateway.http.errors import RequestError
+from gateway.http.operations import Operation
+from gateway.http.rate_limit import caller_key
 from gateway.observability import new_request_id, request_id
+from gateway.sagemaker.usage import Usage, current_usage
 from gateway.schema.context import Context
 
 MAX_REASON_BYTES = 123  # a WebSocket close frame's reason
+OPERATION_CONTEXT: ContextVar[Context | None] = ContextVar("operation_context", default=None)
+"""The context of the operation whose task reads it; None in the connection's own task."""
 
 
 def expiry(caller: Caller, leeway: float) -> float | None:
@@ -72,17 +85,19 @@ class ConnectionLimits:
         self._per_caller = per_caller
         self._open: Counter[str] = Counter()
 
-    def acquire(self, subject: str) -> None:
-        if self._open[subject] >= self._per_caller:
+    def acquire(self, caller: str) -> None:
+        """Counts a connection of ``caller`` (its rate limit's key: anonymous callers are
+        told apart by their address), or refuses it."""
+        if self._open[caller] >= self._per_caller:
             raise ConnectionRefused(
                 4429, f"Too many open subscription connections (at most {self._per_caller})."
             )
-        self._open[subject] += 1
+        self._open[caller] += 1
 
-    def release(self, subject: str) -> None:
-        self._open[subject] -= 1
-        if self._open[subject] <= 0:
-            del self._open[subject]
+    def release(self, caller: str) -> None:
+        self._open[caller] -= 1
+        if self._open[caller] <= 0:
+            del self._open[caller]
 
 
 class TextFrames(ASGIWebSocketAdapter):
@@ -104,13 +119,50 @@ class Limited(Protocol):
     subscriptions_per_connection: int
     connection_limits: ConnectionLimits
 
+    async def admit(self, context: Context, payload: object) -> Operation:
+        """A subscribe message's operation, with the text it runs; a RequestError if it may
+        not run."""
+        ...
+
+
+def subscribe_message(operation_id: str, operation: Operation) -> SubscribeMessage:
+    """What Strawberry runs: the operation's own text, a persisted one's filled in."""
+    assert operation.query is not None
+    return {
+        "id": operation_id,
+        "type": "subscribe",
+        "payload": {
+            "query": operation.query,
+            "variables": operation.variables,
+            "operationName": operation.operation_name,
+            "extensions": operation.extensions,
+        },
+    }
+
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """Strawberry's graphql-transport-ws with the gateway's refusals and limits."""
 
+    _connection_context: Context
+
+    @property
+    def context(self) -> Context:
+        """The running operation's own context in its task, else the connection's: Strawberry
+        hands the handler's one context to every operation."""
+        own = OPERATION_CONTEXT.get()
+        return self._connection_context if own is None else own
+
+    @context.setter
+    def context(self, context: Context) -> None:
+        self._connection_context = context
+
     @property
     def _limited(self) -> Limited:
         return cast(Limited, self.view)
+
+    async def _refuse(self, operation_id: str, message: str, code: str) -> None:
+        error = GraphQLError(message, extensions={"code": code, "requestId": request_id.get()})
+        await self.send_message({"id": operation_id, "type": "error", "payload": [error.formatted]})
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         try:
@@ -119,23 +171,39 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.websocket.close(code=refused.code, reason=refused.reason)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        most = self._limited.subscriptions_per_connection
-        if self.connection_acknowledged and len(self.operations) >= most:
-            error = GraphQLError(
-                f"This connection has {most} subscriptions, the "
-                "most it may have; complete one or open another connection.",
-                extensions={"code": "BAD_USER_INPUT"},
-            )
-            await self.send_message(
-                {"id": message["id"], "type": "error", "payload": [error.formatted]}
-            )
+        operation_id = message["id"]
+        if not self.connection_acknowledged or operation_id in self.operations:
+            await super().handle_subscribe(message)  # which closes the connection
             return
         # Each operation gets its own request ID in logs and errors, and its own deadline and
-        # read budget: the connection's could be hours old. Its task copies this context.
+        # read budget: the connection's could be hours old. Its task copies these variables.
         request_id.set(new_request_id(None))
-        if self.context.live is not None:
-            self.context.autopilot = self.context.live.renew()
-        await super().handle_subscribe(message)
+        most = self._limited.subscriptions_per_connection
+        if len(self.operations) >= most:
+            await self._refuse(
+                operation_id,
+                f"This connection has {most} subscriptions, the "
+                "most it may have; complete one or open another connection.",
+                "BAD_USER_INPUT",
+            )
+            return
+        connection = self.context
+        try:
+            operation = await self._limited.admit(connection, message.get("payload"))
+        except RequestError as error:
+            await self._refuse(operation_id, error.message, error.code)
+            return
+        live = connection.live
+        context = dataclasses.replace(
+            connection, autopilot=connection.autopilot if live is None else live.renew()
+        )
+        own_context = OPERATION_CONTEXT.set(context)
+        usage = current_usage.set(Usage(caller_key(connection.request.scope)))
+        try:
+            await super().handle_subscribe(subscribe_message(operation_id, operation))
+        finally:
+            current_usage.reset(usage)
+            OPERATION_CONTEXT.reset(own_context)
 
     async def shutdown(self) -> None:
         await super().shutdown()

@@ -27,7 +27,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.access import ALL_JOBS, NO_JOBS, JobAccess
-from gateway.auth import ANONYMOUS, Authenticator, AuthError, Caller, Policy
+from gateway.auth import Authenticator, AuthError, Caller, Policy
 from gateway.http.caching import NO_STORE, entity_tag, matches, validity
 from gateway.http.cost import cost_requested, with_cost
 from gateway.http.errors import NO_OPERATION, RequestError, plain_reason, send_error
@@ -36,12 +36,13 @@ from gateway.http.operations import (
     DOCUMENT_ID_MEMBERS,
     Operation,
     buffered,
+    operation_from,
     operation_from_query_params,
     operations_from_body,
     request_data,
 )
 from gateway.http.persisted import PersistedOperations
-from gateway.http.rate_limit import caller_key
+from gateway.http.rate_limit import CallerRate, caller_key, throttled_message
 from gateway.http.subscriptions import (
     ConnectionLimits,
     ConnectionRefused,
@@ -85,6 +86,8 @@ class GraphQLView(GraphQL[Context, None]):
         cursors: CursorCodec,
         policy: Policy,
         authenticator: Authenticator,
+        *,
+        rate: CallerRate | None = None,
     ) -> None:
         # Strawberry's IDE page loads GraphiQL from a CDN; gateway.graphiql serves our own.
         super().__init__(
@@ -101,6 +104,7 @@ class GraphQLView(GraphQL[Context, None]):
         self._cursors = cursors
         self._policy = policy
         self._authenticator = authenticator
+        self._rate = rate
         self._ok: dict[str | None, Counter] = {}
         self.subscriptions_per_connection = settings.subscriptions_per_connection
         self.connection_limits = ConnectionLimits(settings.connections_per_caller)
@@ -129,16 +133,16 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
         """An SSE stream, counted among its caller's subscription connections while open."""
-        caller: Caller = scope.get("state", {}).get("caller") or ANONYMOUS
+        key = caller_key(scope)
         try:
-            self.connection_limits.acquire(caller.subject)
+            self.connection_limits.acquire(key)
         except ConnectionRefused as refused:
             await send_error(send, 429, refused.reason, "BAD_USER_INPUT", DO_NOT_STORE)
             return
         try:
             await self._answer(scope, receive, send)
         finally:
-            self.connection_limits.release(caller.subject)
+            self.connection_limits.release(key)
 
     def _streamed(self, scope: Scope) -> bool:
         """Whether the request asks for a stream transport (SSE, multipart) by its ``Accept``."""
@@ -203,6 +207,19 @@ class GraphQLView(GraphQL[Context, None]):
         if resolved.query is None or not resolved.query.strip():
             raise RequestError(NO_OPERATION)
         return resolved
+
+    async def admit(self, context: Context, payload: object) -> Operation:
+        """A WebSocket's operation, through the guards of an HTTP request: a token of its
+        caller's rate, then its text (a persisted one's from its store)."""
+        scope = context.request.scope
+        if self._rate is not None and (seconds := await self._rate.wait(scope)):
+            raise RequestError(throttled_message(seconds), status=429, code="THROTTLED")
+        if not isinstance(payload, dict):
+            raise RequestError(
+                "A subscribe message's `payload` must be an object with a `query` string "
+                "(or a persisted document's id)."
+            )
+        return await self._filled(scope, operation_from(payload, "`payload.{name}`"))
 
     def _scope(self, scope: Scope) -> str:
         caller = scope.get("state", {}).get("caller")
@@ -364,7 +381,9 @@ class GraphQLView(GraphQL[Context, None]):
             )
         except AuthError as error:
             raise ConnectionRefused.of(error) from None
-        self.connection_limits.acquire(caller.subject)
+        connection.scope.setdefault("state", {})["caller"] = caller
+        key = caller_key(connection.scope)
+        self.connection_limits.acquire(key)
         caller_id.set(caller.subject)
         access = self._policy.for_caller(caller)
         context.autopilot = self._autopilot(connection, access)
@@ -372,6 +391,6 @@ class GraphQLView(GraphQL[Context, None]):
             live.feeds,
             renew=lambda: self._autopilot(connection, access),
             expires_at=expiry(caller, self._settings.jwt_leeway_seconds),
-            holder=caller.subject,
+            holder=key,
         )
         return UNSET  # type: ignore[no-any-return]  # an ack without a payload: graphql-ws clients refuse `"payload": null`

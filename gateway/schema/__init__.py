@@ -32,6 +32,8 @@ from gateway.settings import Settings
 
 CACHED_OPERATIONS = 256
 """Parsed documents and validation results kept, each."""
+STREAMED = (OperationType.SUBSCRIPTION,)
+"""What may run over a WebSocket or an event stream."""
 
 
 class GatewaySchema(Schema):
@@ -50,7 +52,11 @@ class GatewaySchema(Schema):
         operation_extensions: dict[str, Any] | None = None,
         allowed_operation_types: Iterable[OperationType] | None = None,
     ) -> StreamResult:
-        """Strawberry's streams (WebSockets, SSE), without a leaderboard's identical repeats."""
+        """Strawberry's streams (WebSockets, SSE), without a leaderboard's identical repeats.
+
+        Streams run subscriptions only: queries and mutations go over HTTP, where the result
+        cache, persisted documents and the caller's limits apply (see :mod:`.errors`)."""
+        allowed = set(allowed_operation_types or STREAMED) & set(STREAMED)
         results = await super().stream(
             query,
             variable_values,
@@ -58,7 +64,7 @@ class GatewaySchema(Schema):
             root_value,
             operation_name,
             operation_extensions,
-            allowed_operation_types,
+            allowed,
         )
         return without_repeats(results) if repeat_free(query, operation_name) else results
 

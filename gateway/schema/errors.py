@@ -11,6 +11,7 @@ import logging
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 
 from gateway.errors import GatewayError
@@ -19,6 +20,22 @@ from gateway.observability import request_id
 logger = logging.getLogger("gateway.errors")
 
 INTERNAL_MESSAGE = "Internal server error."
+
+
+def _over_http(error: GraphQLError) -> GraphQLError:
+    """A query or mutation sent over a stream (only subscriptions run there: Strawberry's
+    ``allowed_operation_types``), told where to send it instead of Strawberry's "queries
+    are not allowed"."""
+    original = error.original_error
+    if not isinstance(original, InvalidOperationTypeError):
+        return error
+    return GraphQLError(
+        f"A {original.operation_type.value} cannot run over a WebSocket or an event stream, "
+        "only a subscription can: send it to /graphql as an HTTP POST.",
+        nodes=error.nodes,
+        original_error=original,
+        extensions={"code": "BAD_USER_INPUT"},
+    )
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -50,7 +67,7 @@ class ErrorCodes(MaskErrors):
         return masked
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        processed = super()._process_errors(errors)
+        processed = [_over_http(error) for error in super()._process_errors(errors)]
         rid = request_id.get()
         for error in processed:
             extensions = dict(error.extensions or {})
